@@ -1,0 +1,1 @@
+"""Course content and its schema (no Streamlit here)."""

@@ -1,0 +1,337 @@
+"""The document catalogue and the keyword index, in one SQLite file (``knowledge.db``).
+
+The catalogue is the source of truth: a chunk exists when its row is here. Chroma holds
+vectors for those rows; vectors for anything else (left by a crash) are ignored by
+search and removed by :meth:`Catalog.pending` recovery. Documents, their chunks and
+their keyword rows change in one transaction, so a failure never leaves half a document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .chunking import Chunk
+from .lexical import match_expression, tokenize
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_create_tables(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.execute(
+        """CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            doc TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            language TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            pages INTEGER NOT NULL,
+            chunks INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            stored_path TEXT NOT NULL,
+            meta TEXT NOT NULL DEFAULT '{}',
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            added_by TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE chunks (
+            rowid INTEGER PRIMARY KEY,
+            chunk_id TEXT NOT NULL UNIQUE,
+            doc_id INTEGER NOT NULL REFERENCES documents(id),
+            ord INTEGER NOT NULL,
+            page INTEGER NOT NULL,
+            heading TEXT NOT NULL,
+            text TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            language TEXT NOT NULL,
+            tokens INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX chunks_doc ON chunks(doc_id)")
+    # Contentless keyword index over pre-segmented text; rowid = chunks.rowid.
+    db.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(body, heading, tokenize='unicode61')")
+    # Vector writes that may not have finished (see module docstring).
+    db.execute("CREATE TABLE pending_vectors (sha256 TEXT PRIMARY KEY, op TEXT NOT NULL, created TEXT NOT NULL)")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    id: int
+    doc: str
+    title: str
+    kind: str
+    language: str
+    sha256: str
+    pages: int
+    chunks: int
+    size: int
+    stored_path: str
+    meta: dict[str, Any]
+    added_at: str
+    updated_at: str
+    added_by: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "doc": self.doc,
+            "title": self.title,
+            "kind": self.kind,
+            "language": self.language,
+            "pages": self.pages,
+            "chunks": self.chunks,
+            "sha256": self.sha256,
+        }
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    rowid: int
+    chunk_id: str
+    doc_id: int
+    page: int
+    heading: str
+    text: str
+    start: int
+    language: str
+
+
+def chunk_ids(sha256: str, count: int) -> list[str]:
+    """Vector ids derive from the file's hash, so a new version never collides with the old."""
+    return [f"{sha256[:20]}-{i}" for i in range(count)]
+
+
+class Catalog:
+    """Documents, chunks and the FTS5 keyword index; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            done = {row[0] for row in self.db.execute("SELECT name FROM _migrations").fetchall()}
+            for name, fn in MIGRATIONS:
+                if name in done:
+                    continue
+                with self.transaction():
+                    fn(self.db)
+                    self.db.execute("INSERT INTO _migrations VALUES (?, ?)", [name, _now()])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -------------------------------------------------------------------- meta
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    # -------------------------------------------------------------------- documents
+    def documents(self) -> list[DocumentRecord]:
+        with self._lock:
+            rows = list(self.db.query("SELECT * FROM documents ORDER BY doc"))
+        return [_doc_record(r) for r in rows]
+
+    def find_document(self, key: str) -> DocumentRecord | None:
+        """By file name, by numeric id, or by a sha256 prefix of at least 8 characters."""
+        with self._lock:
+            rows = list(self.db.query("SELECT * FROM documents WHERE doc = ?", [key]))
+            if not rows and key.isdigit():
+                rows = list(self.db.query("SELECT * FROM documents WHERE id = ?", [int(key)]))
+            if not rows and len(key) >= 8:
+                rows = list(self.db.query("SELECT * FROM documents WHERE sha256 LIKE ?", [key.lower() + "%"]))
+        return _doc_record(rows[0]) if len(rows) == 1 else None
+
+    def find_by_sha(self, sha256: str) -> DocumentRecord | None:
+        with self._lock:
+            rows = list(self.db.query("SELECT * FROM documents WHERE sha256 = ?", [sha256]))
+        return _doc_record(rows[0]) if rows else None
+
+    def replace_document(
+        self,
+        fields: dict[str, Any],
+        chunks: Sequence[Chunk],
+        *,
+        title: str,
+        old: DocumentRecord | None,
+    ) -> DocumentRecord:
+        """Write a document and its chunks (replacing ``old``) in one transaction."""
+        now = _now()
+        ids = chunk_ids(fields["sha256"], len(chunks))
+        with self.transaction():
+            if old is not None:
+                self._delete_rows(old.id)
+                self.db.execute("INSERT OR REPLACE INTO pending_vectors VALUES (?, 'delete', ?)", [old.sha256, now])
+            row = dict(fields, meta=json.dumps(fields.get("meta", {}), ensure_ascii=False), chunks=len(chunks))
+            row.update(updated_at=now, added_at=old.added_at if old else now)
+            if old is not None:
+                row["id"] = old.id
+            # Raw SQL: sqlite-utils' insert() commits on its own, which would split this transaction.
+            columns = ", ".join(row)
+            cur = self.db.execute(
+                f"INSERT OR REPLACE INTO documents ({columns}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+            doc_id = row.get("id", cur.lastrowid)
+            for chunk, cid in zip(chunks, ids, strict=True):
+                cur = self.db.execute(
+                    "INSERT INTO chunks (chunk_id, doc_id, ord, page, heading, text, start, language, tokens)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        cid,
+                        doc_id,
+                        chunk.ord,
+                        chunk.page,
+                        chunk.heading,
+                        chunk.text,
+                        chunk.start,
+                        chunk.language,
+                        chunk.tokens,
+                    ],
+                )
+                self.db.execute(
+                    "INSERT INTO chunks_fts (rowid, body, heading) VALUES (?, ?, ?)",
+                    [cur.lastrowid, " ".join(tokenize(chunk.text)), " ".join(tokenize(f"{title} {chunk.heading}"))],
+                )
+            self.db.execute("DELETE FROM pending_vectors WHERE sha256 = ? AND op = 'add'", [fields["sha256"]])
+        found = self.find_document(fields["doc"])
+        assert found is not None
+        return found
+
+    def delete_document(self, doc: DocumentRecord) -> None:
+        with self.transaction():
+            self._delete_rows(doc.id)
+            self.db.execute("INSERT OR REPLACE INTO pending_vectors VALUES (?, 'delete', ?)", [doc.sha256, _now()])
+
+    def _delete_rows(self, doc_id: int) -> None:
+        self.db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", [doc_id])
+        self.db.execute("DELETE FROM chunks WHERE doc_id = ?", [doc_id])
+        self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+
+    # -------------------------------------------------------------------- pending vector writes
+    def add_pending(self, sha256: str, op: str) -> None:
+        with self._lock:
+            self.db.execute("INSERT OR REPLACE INTO pending_vectors VALUES (?, ?, ?)", [sha256, op, _now()])
+
+    def pending(self) -> list[tuple[str, str]]:
+        with self._lock:
+            return [(r[0], r[1]) for r in self.db.execute("SELECT sha256, op FROM pending_vectors").fetchall()]
+
+    def clear_pending(self, sha256: str) -> None:
+        with self._lock:
+            self.db.execute("DELETE FROM pending_vectors WHERE sha256 = ?", [sha256])
+
+    # -------------------------------------------------------------------- chunks and keyword search
+    def chunks_by_ids(self, ids: Sequence[str]) -> dict[str, ChunkRecord]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = self.db.execute(
+                f"SELECT rowid, chunk_id, doc_id, page, heading, text, start, language FROM chunks "
+                f"WHERE chunk_id IN ({marks})",
+                list(ids),
+            ).fetchall()
+        return {r[1]: ChunkRecord(*r) for r in rows}
+
+    def chunks_of(self, doc_id: int) -> list[ChunkRecord]:
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT rowid, chunk_id, doc_id, page, heading, text, start, language FROM chunks "
+                "WHERE doc_id = ? ORDER BY ord",
+                [doc_id],
+            ).fetchall()
+        return [ChunkRecord(*r) for r in rows]
+
+    def documents_by_id(self, ids: set[int]) -> dict[int, DocumentRecord]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            rows = list(self.db.query(f"SELECT * FROM documents WHERE id IN ({marks})", list(ids)))
+        return {r["id"]: _doc_record(r) for r in rows}
+
+    def keyword_search(self, tokens: list[str], limit: int, language: str | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, bm25 score, higher is better) for chunks matching any token."""
+        expression = match_expression(tokens)
+        if not expression:
+            return []
+        sql = (
+            "SELECT c.chunk_id, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts "
+            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+        )
+        params: list[Any] = [expression]
+        if language:
+            sql += " AND c.language = ?"
+            params.append(language)
+        sql += " ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            return [(r[0], float(r[1])) for r in self.db.execute(sql, params).fetchall()]
+
+    def all_chunks(self) -> Iterator[tuple[str, str, str, str]]:
+        """(chunk_id, title, heading, text) of every chunk, for re-embedding."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT c.chunk_id, d.title, c.heading, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id "
+                "ORDER BY c.rowid"
+            ).fetchall()
+        yield from rows
+
+    def counts(self) -> tuple[int, int]:
+        with self._lock:
+            docs = self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+            chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return int(docs), int(chunks)
+
+
+def _doc_record(row: dict[str, Any]) -> DocumentRecord:
+    data = dict(row)
+    data["meta"] = json.loads(data.get("meta") or "{}")
+    return DocumentRecord(**data)

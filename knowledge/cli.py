@@ -1,0 +1,171 @@
+"""``python -m knowledge [--data-dir DIR] COMMAND`` - a thin layer over :class:`KnowledgeBase`.
+
+Scripts and evaluations depend on the shape of this CLI's JSON: keep it stable.
+Errors print one line on stderr and exit with status 1 (2 for usage errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import KnowledgeError
+from .kb import IngestResult, KnowledgeBase
+from .loaders import KINDS
+from .settings import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m knowledge", description="GovMedia Academy knowledge base")
+    parser.add_argument("--data-dir", type=Path, help="data folder (default: $APP_DATA_DIR or ./data)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add or update files and folders")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--kind", choices=KINDS, help="document kind (default: guessed from folder, format, title)")
+
+    p = sub.add_parser("list", help="list documents")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="remove a document from every index")
+    p.add_argument("doc", help="file name or id")
+
+    p = sub.add_parser("search", help="hybrid search")
+    p.add_argument("query", nargs="?")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--batch", type=Path, help="file with one query per line; one JSON array per line out")
+    p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    p.add_argument("--json", action="store_true")
+
+    sub.add_parser("reindex", help="rebuild all vectors with the current embedding model")
+    sub.add_parser("check", help="compare the catalogue with the vector store")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(data_dir=args.data_dir)
+        kb = KnowledgeBase(settings)
+        try:
+            return COMMANDS[args.command](kb, args)
+        finally:
+            kb.close()
+    except KnowledgeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _progress_bar() -> tuple[Callable[[str, int, int], None] | None, Callable[[], None]]:
+    """A tqdm bar per file on a terminal; nothing when output is piped."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    state: dict[str, Any] = {}
+
+    def update(name: str, done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None or state.get("name") != name:
+            if bar is not None:
+                bar.close()
+            bar = state["bar"] = tqdm(total=total, desc=name[:30], unit="chunk", leave=False, file=sys.stderr)
+            state["name"] = name
+        bar.update(done - bar.n)
+
+    def close() -> None:
+        if state.get("bar") is not None:
+            state["bar"].close()
+
+    return update, close
+
+
+def _print_results(results: list[IngestResult]) -> int:
+    for r in results:
+        print(r.line())
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("added", "updated", "unchanged", "failed")}
+    print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(results)} files)")
+    return 1 if counts["failed"] else 0
+
+
+def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        raise KnowledgeError(f"No such file or folder: {', '.join(map(str, missing))}")
+    progress, close = _progress_bar()
+    try:
+        results = kb.ingest(args.paths, kind=args.kind, progress=progress)
+    finally:
+        close()
+    return _print_results(results)
+
+
+def cmd_list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    docs = kb.documents()
+    if args.json:
+        print(json.dumps([d.as_json() for d in docs], ensure_ascii=False, indent=2))
+        return 0
+    for d in docs:
+        print(f"{d.id:>4}  {d.kind:<7} {d.language:<3} {d.pages:>4}p {d.chunks:>5}c  {d.doc}  {d.title}")
+    print(f"{len(docs)} documents")
+    return 0
+
+
+def cmd_remove(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    doc = kb.remove(args.doc)
+    print(f"removed {doc.doc} ({doc.chunks} chunks)")
+    return 0
+
+
+def cmd_search(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    if args.batch:
+        if not args.json:
+            raise KnowledgeError("search --batch writes JSON lines: add --json")
+        for line in args.batch.read_text(encoding="utf-8").splitlines():
+            hits = kb.search(line, args.k, mode=args.mode) if line.strip() else []
+            print(json.dumps([h.as_json() for h in hits], ensure_ascii=False), flush=True)
+        return 0
+    if not args.query:
+        raise KnowledgeError("search needs a QUERY or --batch FILE")
+    hits = kb.search(args.query, args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps([h.as_json() for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print("no results")
+    for i, h in enumerate(hits, 1):
+        snippet = " ".join(h.text.split())[:160]
+        print(f"{i}. [{h.similarity:.3f}] {h.title} ({h.doc}, p.{h.page})\n   {snippet}")
+    return 0
+
+
+def cmd_reindex(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    progress, close = _progress_bar()
+    try:
+        results = kb.reindex(progress=progress)
+    finally:
+        close()
+    return _print_results(results)
+
+
+def cmd_check(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    report = kb.verify()
+    print(json.dumps(report))
+    return 0 if report["missing_vectors"] == 0 and report["orphan_vectors"] == 0 else 1
+
+
+COMMANDS: dict[str, Callable[[KnowledgeBase, argparse.Namespace], int]] = {
+    "ingest": cmd_ingest,
+    "list": cmd_list,
+    "remove": cmd_remove,
+    "search": cmd_search,
+    "reindex": cmd_reindex,
+    "check": cmd_check,
+}

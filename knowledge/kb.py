@@ -1,0 +1,373 @@
+"""The knowledge base: ingest, remove, list, search and re-index, over one data folder.
+
+Write order for one file (so that a crash anywhere leaves a consistent, repairable state):
+
+1. record the new version as a pending vector write (SQLite);
+2. store its vectors in Chroma;
+3. in ONE SQLite transaction: replace the document, its chunks and keyword rows, mark
+   the old version's vectors for deletion, clear step 1's mark;
+4. delete the old version's vectors, clear that mark.
+
+The catalogue decides what exists; :meth:`KnowledgeBase.recover` finishes or undoes
+whatever a killed process left marked as pending.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .catalog import Catalog, DocumentRecord, chunk_ids
+from .chunking import Chunk, chunk_document, embedding_text
+from .embeddings import Embedder, make_embedder
+from .errors import (
+    DocumentNotFound,
+    FileTooLarge,
+    KnowledgeError,
+    ReindexNeeded,
+    UnsupportedFileType,
+)
+from .loaders import KINDS, SUPPORTED_SUFFIXES, LoadedDocument, guess_kind, load_bytes
+from .retrieval import DEFAULT_WEIGHTS, FusionWeights, Hit, hybrid_search
+from .settings import Settings
+from .store import VectorStore
+
+Status = Literal["added", "updated", "unchanged", "failed"]
+# (file name, chunks embedded so far, chunks in the file)
+Progress = Callable[[str, int, int], None]
+EMBED_BATCH = 16
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    path: str
+    doc: str
+    status: Status
+    message: str = ""
+    pages: int = 0
+    chunks: int = 0
+
+    def line(self) -> str:
+        detail = f": {self.message}" if self.message else ""
+        size = f" ({self.pages} p., {self.chunks} chunks)" if self.status in ("added", "updated") else ""
+        return f"{self.status:<9} {self.doc}{size}{detail}"
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
+    """Files to ingest: (path, named explicitly). Folders are walked in sorted order,
+    skipping hidden files and files of types we do not read."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if child.is_file() and not any(p.startswith(".") for p in rel.parts):
+                    if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                        yield child, False
+        else:
+            yield path, True
+
+
+class KnowledgeBase:
+    """Everything the CLI and the app do with documents. Safe to share between threads."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+    ) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(settings.knowledge_db)
+        self._embedder = embedder
+        self._store = store
+        self._lock = threading.RLock()
+        self._write_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ lazy parts
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    @property
+    def store(self) -> VectorStore:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    s = self.settings
+                    self._store = (
+                        VectorStore(host=s.chroma_host, port=s.chroma_port)
+                        if s.chroma_host
+                        else VectorStore(path=s.chroma_dir)
+                    )
+        return self._store
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # ------------------------------------------------------------------ model guard
+    def check_model(self) -> None:
+        """Refuse to mix vectors of two models: the index remembers which one built it."""
+        built_with = self.catalog.get_meta("embedding_model")
+        if built_with is None or self.catalog.counts()[1] == 0:
+            return
+        if built_with != self.settings.embedding_model or (
+            self._embedder is not None and self.catalog.get_meta("embedding_fingerprint") != self._embedder.fingerprint
+        ):
+            raise ReindexNeeded(
+                f"The knowledge base was indexed with embedding model '{built_with}', but "
+                f"APP_EMBEDDING_MODEL is now '{self.settings.embedding_model}'. Re-index before "
+                f"searching: `python -m knowledge reindex` (or Library > Re-index all)."
+            )
+
+    def _remember_model(self) -> None:
+        self.catalog.set_meta("embedding_model", self.settings.embedding_model)
+        self.catalog.set_meta("embedding_fingerprint", self.embedder.fingerprint)
+
+    # ------------------------------------------------------------------ reading
+    def documents(self) -> list[DocumentRecord]:
+        return self.catalog.documents()
+
+    def document(self, key: str) -> DocumentRecord:
+        doc = self.catalog.find_document(key)
+        if doc is None:
+            raise DocumentNotFound(f"No document '{key}' in the knowledge base - `python -m knowledge list` shows them")
+        return doc
+
+    def stored_file(self, doc: DocumentRecord) -> Path:
+        return self.settings.data_dir / doc.stored_path
+
+    def search(
+        self, query: str, k: int = 5, *, mode: str = "hybrid", weights: FusionWeights = DEFAULT_WEIGHTS
+    ) -> list[Hit]:
+        self.check_model()
+        if self.catalog.counts()[1] == 0:
+            return []
+        hits = hybrid_search(
+            query, catalog=self.catalog, store=self.store, embedder=self.embedder, k=k, mode=mode, weights=weights
+        )
+        self.check_model()  # the embedder may have just loaded: compare its real fingerprint
+        return hits
+
+    # ------------------------------------------------------------------ writing
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time: threads of this process and other processes on the same folder."""
+        with self._write_lock:
+            lock_path = self.settings.data_dir / ".write.lock"
+            with open(lock_path, "w") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    self.recover()
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def recover(self) -> int:
+        """Finish or undo vector writes a killed process left behind; returns how many."""
+        pending = self.catalog.pending()
+        for sha, _op in pending:
+            if self.catalog.find_by_sha(sha) is None:
+                self.store.delete_version(sha)
+            self.catalog.clear_pending(sha)
+        return len(pending)
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        kind: str | None = None,
+        progress: Progress | None = None,
+        added_by: str = "",
+    ) -> list[IngestResult]:
+        """Ingest files and folders; one result per file, failures included (the batch goes on)."""
+        results: list[IngestResult] = []
+        with self._writing():
+            for path, _explicit in iter_files(paths):
+                results.append(self._ingest_one(path, path.name, kind=kind, progress=progress, added_by=added_by))
+        return results
+
+    def ingest_file(
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        kind: str | None = None,
+        progress: Progress | None = None,
+        added_by: str = "",
+        force: bool = False,
+    ) -> IngestResult:
+        """Ingest one file, under ``name`` (an upload's sanitised original name) if given."""
+        with self._writing():
+            return self._ingest_one(
+                Path(path), name or Path(path).name, kind=kind, progress=progress, added_by=added_by, force=force
+            )
+
+    def _ingest_one(
+        self,
+        path: Path,
+        name: str,
+        *,
+        kind: str | None,
+        progress: Progress | None,
+        added_by: str,
+        force: bool = False,
+    ) -> IngestResult:
+        try:
+            return self._ingest_checked(path, name, kind, progress, added_by, force)
+        except KnowledgeError as exc:
+            return IngestResult(str(path), name, "failed", _one_line(str(exc), name))
+        except OSError as exc:
+            return IngestResult(str(path), name, "failed", f"cannot read or write ({exc.strerror or exc})")
+
+    def _ingest_checked(
+        self, path: Path, name: str, kind: str | None, progress: Progress | None, added_by: str, force: bool
+    ) -> IngestResult:
+        if kind is not None and kind not in KINDS:
+            raise KnowledgeError(f"Unknown kind '{kind}' - use one of {', '.join(KINDS)}")
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            raise UnsupportedFileType(
+                f"unsupported file type '{Path(name).suffix or '(none)'}' - use PDF, DOCX, Markdown, TXT or HTML"
+            )
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FileTooLarge(
+                f"{size / 1e6:.1f} MB is over the {self.settings.max_file_mb:g} MB limit - "
+                f"split the file or raise APP_MAX_FILE_MB"
+            )
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        old = self.catalog.find_document(name)
+        if old is not None and old.sha256 == sha and not force:
+            return IngestResult(str(path), name, "unchanged", pages=old.pages, chunks=old.chunks)
+        twin = self.catalog.find_by_sha(sha)
+        if twin is not None and twin.doc != name:
+            return IngestResult(str(path), name, "unchanged", f"same content as '{twin.doc}', already indexed")
+        self.check_model()
+        loaded = load_bytes(name, data)
+        doc_kind = kind or guess_kind(path, loaded)
+        chunks = chunk_document(
+            loaded,
+            self.embedder.count_tokens,
+            max_tokens=self.embedder.max_tokens,
+            target_tokens=self.settings.chunk_tokens,
+        )
+        vectors = self._embed(name, loaded, chunks, progress)
+        stored = self._keep_original(name, sha, data)
+        self.catalog.add_pending(sha, "add")
+        try:
+            if old is not None and old.sha256 == sha:
+                self.store.delete_version(sha)  # forced re-ingest: drop stale ids first
+            ids = chunk_ids(sha, len(chunks))
+            meta = [{"sha": sha, "language": c.language, "page": c.page, "kind": doc_kind} for c in chunks]
+            self.store.add(ids, vectors, meta)
+            self._remember_model()
+            fields = {
+                "doc": name,
+                "title": loaded.title,
+                "kind": doc_kind,
+                "language": loaded.language,
+                "sha256": sha,
+                "pages": loaded.pages,
+                "size": len(data),
+                "stored_path": stored,
+                "meta": loaded.meta,
+                "added_by": added_by,
+            }
+            record = self.catalog.replace_document(fields, chunks, title=loaded.title, old=old)
+        except BaseException:
+            if self.catalog.find_by_sha(sha) is None:
+                try:
+                    self.store.delete_version(sha)
+                    self.catalog.clear_pending(sha)
+                except KnowledgeError:
+                    pass  # left pending: recover() finishes it next time
+            raise
+        if old is not None and old.sha256 != sha:
+            self.store.delete_version(old.sha256)
+            self.catalog.clear_pending(old.sha256)
+            self._drop_original(old)
+        status: Status = "updated" if old is not None else "added"
+        return IngestResult(str(path), name, status, pages=record.pages, chunks=record.chunks)
+
+    def _embed(self, name: str, doc: LoadedDocument, chunks: list[Chunk], progress: Progress | None):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        texts = [embedding_text(doc.title, c.heading, c.text) for c in chunks]
+        parts = []
+        for i in range(0, len(texts), EMBED_BATCH):
+            parts.append(self.embedder.embed_passages(texts[i : i + EMBED_BATCH]))
+            if progress:
+                progress(name, min(i + EMBED_BATCH, len(texts)), len(texts))
+        return np.vstack(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+    def _keep_original(self, name: str, sha: str, data: bytes) -> str:
+        """A copy of the file, named by its hash, for download links and re-indexing."""
+        rel = Path("uploads") / f"{sha}{Path(name).suffix.lower()}"
+        target = self.settings.data_dir / rel
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(target.suffix + ".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        return str(rel)
+
+    def _drop_original(self, doc: DocumentRecord) -> None:
+        if self.catalog.find_by_sha(doc.sha256) is None:
+            (self.settings.data_dir / doc.stored_path).unlink(missing_ok=True)
+
+    def remove(self, key: str) -> DocumentRecord:
+        with self._writing():
+            doc = self.document(key)
+            self.catalog.delete_document(doc)
+            self.store.delete_version(doc.sha256)
+            self.catalog.clear_pending(doc.sha256)
+            self._drop_original(doc)
+        return doc
+
+    def reindex(self, progress: Progress | None = None) -> list[IngestResult]:
+        """Rebuild every vector with the current model from the kept originals."""
+        results = []
+        with self._writing():
+            docs = self.documents()
+            self.store.drop()
+            self.catalog.set_meta("embedding_model", self.settings.embedding_model)
+            self.catalog.set_meta("embedding_fingerprint", self.embedder.fingerprint)
+            for doc in docs:
+                path = self.stored_file(doc)
+                results.append(
+                    self._ingest_one(path, doc.doc, kind=doc.kind, progress=progress, added_by=doc.added_by, force=True)
+                )
+        return results
+
+    def verify(self) -> dict[str, int]:
+        """Compare the catalogue with Chroma: counts of chunks missing or extra on each side."""
+        catalog_ids = {cid for cid, *_ in self.catalog.all_chunks()}
+        store_ids = self.store.ids()
+        return {
+            "catalog_chunks": len(catalog_ids),
+            "vectors": len(store_ids),
+            "missing_vectors": len(catalog_ids - store_ids),
+            "orphan_vectors": len(store_ids - catalog_ids),
+            "pending": len(self.catalog.pending()),
+        }
+
+
+def _one_line(message: str, name: str) -> str:
+    message = " ".join(message.split())
+    prefix = f"{name}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message

@@ -1,0 +1,461 @@
+"""Turn a file into sections of text that remember their page and heading.
+
+One loader per format; :func:`load_file` checks size and content before picking one,
+so a file whose bytes do not match its extension fails with a clear message instead
+of confusing a parser. Every parser error becomes a :class:`LoadError` subclass: the
+batch that contains the file goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import (
+    CorruptDocument,
+    EmptyDocument,
+    EncryptedDocument,
+    FileTooLarge,
+    LoadError,
+    NoExtractableText,
+    UnsupportedFileType,
+)
+from .language import detect_language, is_cjk
+
+SUPPORTED_SUFFIXES = (".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm")
+_FORMATS = "PDF, DOCX, Markdown, TXT or HTML"
+KINDS = ("policy", "manual", "post")
+# A DOCX is a zip; refuse archives that would expand past this (zip bombs).
+MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_PDF_PAGES = 5000
+
+_TERMINAL = tuple('。！？；：.!?;:）)”"')
+_NUMBERED_HEADING = re.compile(
+    r"^(第[一二三四五六七八九十百零〇0-9]+[章节部分篇]|[一二三四五六七八九十]+、|\d+(\.\d+)*\.?\s+\S)"
+)
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"}
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of text from one page under one heading."""
+
+    text: str
+    page: int = 1
+    heading: str = ""
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    title: str
+    sections: tuple[Section, ...]
+    pages: int
+    language: str
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(s.text for s in self.sections)
+
+    def page_text(self, page: int) -> str:
+        return "\n".join(s.text for s in self.sections if s.page == page)
+
+
+def load_file(path: Path, *, max_bytes: int | None = None) -> LoadedDocument:
+    """Read ``path`` into a :class:`LoadedDocument` or raise a :class:`LoadError`."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFileType(f"{path.name}: unsupported file type '{suffix or '(none)'}' - use {_FORMATS}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise LoadError(f"{path.name}: cannot read the file ({exc.strerror})") from exc
+    if max_bytes is not None and size > max_bytes:
+        raise FileTooLarge(
+            f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit - "
+            f"split the file or raise APP_MAX_FILE_MB"
+        )
+    return load_bytes(path.name, path.read_bytes())
+
+
+def load_bytes(name: str, data: bytes) -> LoadedDocument:
+    """Parse ``data`` as the format its file name says; size limits are the caller's job."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in _LOADERS:
+        raise UnsupportedFileType(f"{name}: unsupported file type '{suffix or '(none)'}' - use {_FORMATS}")
+    if not data:
+        raise EmptyDocument(f"{name}: the file is empty")
+    _check_content_matches(name, suffix, data)
+    try:
+        doc = _LOADERS[suffix](name, data)
+    except LoadError:
+        raise
+    except RecursionError as exc:
+        raise CorruptDocument(f"{name}: the document is nested too deeply to read") from exc
+    except Exception as exc:  # any parser failure is a bad file, not a crash
+        raise CorruptDocument(f"{name}: cannot be read ({type(exc).__name__}: {exc})") from exc
+    if not any(s.text.strip() for s in doc.sections):
+        raise EmptyDocument(f"{name}: no text found in the file")
+    return doc
+
+
+def _check_content_matches(name: str, suffix: str, data: bytes) -> None:
+    head = data[:1024]
+    if suffix == ".pdf" and b"%PDF-" not in head:
+        raise CorruptDocument(f"{name}: not a PDF file (no PDF header) - check the file or its extension")
+    if suffix == ".docx" and not head.startswith(b"PK\x03\x04"):
+        raise CorruptDocument(f"{name}: not a DOCX file - save it from Word as .docx")
+    if suffix in (".txt", ".md", ".markdown", ".html", ".htm"):
+        if head.startswith((b"%PDF-", b"PK\x03\x04")) or (b"\x00" in head and not _has_utf16_bom(head)):
+            raise CorruptDocument(f"{name}: binary content in a text file - check the file or its extension")
+
+
+def _has_utf16_bom(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+# ---------------------------------------------------------------------------- text helpers
+
+
+def decode_text(name: str, data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030 (covers GBK/GB2312)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if _has_utf16_bom(data):
+        return data.decode("utf-16")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CorruptDocument(f"{name}: text is neither UTF-8 nor GB18030 - save it as UTF-8")
+
+
+def clean_text(text: str) -> str:
+    """Normalise whitespace and drop control characters, keeping line breaks."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ")
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def reflow_lines(text: str) -> str:
+    """Join lines that a PDF wrapped, keep real paragraph and heading breaks.
+
+    Extracted PDF text breaks at every printed line. A line that ends a sentence, or
+    that looks like a heading, keeps its break; other lines join the next one, with a
+    space between Latin words and none between Chinese characters.
+    """
+    lines = [ln.strip() for ln in clean_text(text).split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if not line:
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        if out and out[-1] and not _ends_paragraph(out[-1]) and not looks_like_heading(line):
+            prev = out[-1]
+            sep = "" if (is_cjk(prev[-1]) or is_cjk(line[0]) or prev.endswith("-")) else " "
+            out[-1] = prev + sep + line
+        else:
+            out.append(line)
+    return "\n".join(ln for ln in out if ln)
+
+
+def _ends_paragraph(line: str) -> bool:
+    return line.endswith(_TERMINAL) or looks_like_heading(line)
+
+
+def looks_like_heading(line: str) -> bool:
+    line = line.strip()
+    if not line or len(line) > 40 or line.endswith(_TERMINAL[:-2] + ("，", ",")):
+        return False
+    if _NUMBERED_HEADING.match(line):
+        return True
+    # Title Case English lines ("Handling a Hijacked Account") are headings too.
+    words = line.split()
+    return (
+        all(w.isalpha() for w in words)
+        and words[0][0].isupper()
+        and all(w[0].isupper() or w.lower() in _SMALL_WORDS for w in words)
+    )
+
+
+def _sections_from_lines(text: str, page: int = 1, heading: str = "") -> list[Section]:
+    """Split plain text into sections at lines that look like headings."""
+    sections: list[Section] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        body = "\n".join(buf).strip()
+        if body:
+            sections.append(Section(body, page, heading))
+        buf.clear()
+
+    for line in text.split("\n"):
+        if looks_like_heading(line):
+            flush()
+            heading = line.strip()
+        buf.append(line)
+    flush()
+    return sections
+
+
+def _first_line(text: str, fallback: str) -> str:
+    for line in text.split("\n"):
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return fallback
+
+
+# ---------------------------------------------------------------------------- formats
+
+
+def load_pdf(name: str, data: bytes) -> LoadedDocument:
+    import pypdf
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:
+                ok = 0
+            if not ok:
+                raise EncryptedDocument(
+                    f"{name}: the PDF is password-protected - save an unprotected copy and upload that"
+                )
+        n_pages = len(reader.pages)
+    except FileNotDecryptedError as exc:
+        raise EncryptedDocument(f"{name}: the PDF is password-protected - save an unprotected copy") from exc
+    except PdfReadError as exc:
+        raise CorruptDocument(f"{name}: damaged PDF ({exc}) - re-export it from the original") from exc
+    if n_pages > MAX_PDF_PAGES:
+        raise CorruptDocument(f"{name}: claims {n_pages} pages (limit {MAX_PDF_PAGES}) - the file may be damaged")
+    sections: list[Section] = []
+    heading = ""
+    for number, page in enumerate(reader.pages, start=1):
+        text = reflow_lines(page.extract_text() or "")
+        if not text:
+            continue
+        page_sections = _sections_from_lines(text, number, heading)
+        if page_sections:
+            heading = page_sections[-1].heading
+        sections.extend(page_sections)
+    if n_pages and not sections:
+        raise NoExtractableText(
+            f"{name}: {n_pages} page(s) but no text layer - it may be a scanned image; run OCR first"
+        )
+    meta_title = ""
+    try:
+        meta_title = (reader.metadata.title if reader.metadata else "") or ""
+    except Exception:
+        meta_title = ""
+    full = "\n".join(s.text for s in sections)
+    title = meta_title.strip() or _first_line(full, Path(name).stem)
+    return LoadedDocument(title, tuple(sections), n_pages, detect_language(full))
+
+
+def load_docx(name: str, data: bytes) -> LoadedDocument:
+    import docx
+
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        total = sum(info.file_size for info in zf.infolist())
+        if total > MAX_DOCX_UNCOMPRESSED:
+            raise CorruptDocument(f"{name}: expands to {total / 1e6:.0f} MB - refusing a possible zip bomb")
+        if "word/document.xml" not in zf.namelist():
+            raise CorruptDocument(f"{name}: not a Word document (word/document.xml missing)")
+    document = docx.Document(io.BytesIO(data))
+    sections: list[Section] = []
+    heading = ""
+    buf: list[str] = []
+    title = (document.core_properties.title or "").strip()
+
+    def flush() -> None:
+        body = clean_text("\n".join(buf))
+        if body:
+            sections.append(Section(body, 1, heading))
+        buf.clear()
+
+    for para in document.paragraphs:
+        text = para.text.strip()
+        if not text:
+            continue
+        style = (para.style.name or "") if para.style is not None else ""
+        if style == "Title" and not title:
+            title = text
+        if style.startswith(("Heading", "标题", "Title")):
+            flush()
+            heading = text
+        buf.append(text)
+    flush()
+    for table in document.tables:
+        rows = [" | ".join(c.text.strip() for c in row.cells) for row in table.rows]
+        body = clean_text("\n".join(rows))
+        if body:
+            sections.append(Section(body, 1, heading))
+    full = "\n".join(s.text for s in sections)
+    return LoadedDocument(title or _first_line(full, Path(name).stem), tuple(sections), 1, detect_language(full))
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
+
+
+def load_markdown(name: str, data: bytes) -> LoadedDocument:
+    text = clean_text(decode_text(name, data))
+    meta: dict[str, str] = {}
+    if text.startswith("---\n"):
+        end = text.find("\n---", 4)
+        if end > 0:
+            for line in text[4:end].split("\n"):
+                key, _, value = line.partition(":")
+                if value:
+                    meta[key.strip()] = value.strip().strip("\"'")
+            text = text[end + 4 :].lstrip("\n")
+    sections: list[Section] = []
+    heading = ""
+    title = meta.get("title", "")
+    buf: list[str] = []
+
+    def flush() -> None:
+        body = "\n".join(buf).strip()
+        if body:
+            sections.append(Section(body, 1, heading))
+        buf.clear()
+
+    for line in text.split("\n"):
+        m = _MD_HEADING.match(line)
+        if m:
+            flush()
+            heading = _strip_md(m.group(2))
+            if not title and len(m.group(1)) == 1:
+                title = heading
+            buf.append(heading)
+            continue
+        buf.append(_strip_md(re.sub(r"^\s*([-*+]|\d+\.)\s+", "", line)) if line.strip() else "")
+    flush()
+    full = "\n".join(s.text for s in sections)
+    return LoadedDocument(title or _first_line(full, Path(name).stem), tuple(sections), 1, detect_language(full), meta)
+
+
+def _strip_md(text: str) -> str:
+    return _MD_EMPHASIS.sub("", _MD_LINK.sub(r"\1", text)).strip()
+
+
+def load_text(name: str, data: bytes) -> LoadedDocument:
+    text = clean_text(decode_text(name, data))
+    sections = _sections_from_lines(text)
+    return LoadedDocument(_first_line(text, Path(name).stem), tuple(sections), 1, detect_language(text))
+
+
+_BLOCK_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "section", "div", "br", "tr", "blockquote")
+
+
+def load_html(name: str, data: bytes) -> LoadedDocument:
+    """Generic HTML, and WeChat articles saved from the browser (title, account, date, body)."""
+    from bs4 import BeautifulSoup
+
+    html = decode_text(name, data)
+    soup = BeautifulSoup(html, "lxml")
+    scripts = "\n".join(s.get_text() for s in soup.find_all("script"))
+    for tag in soup(["script", "style", "noscript", "template", "svg", "iframe"]):
+        tag.decompose()
+    meta: dict[str, str] = {}
+    body = soup.select_one("#js_content")
+    if body is not None:  # a WeChat article
+        meta["format"] = "wechat"
+        title = _text_of(soup.select_one("#activity-name")) or _meta(soup, "og:title")
+        account = _text_of(soup.select_one("#js_name"))
+        if account:
+            meta["account"] = account
+        published = _text_of(soup.select_one("#publish_time")) or _epoch_date(scripts)
+        if published:
+            meta["published"] = published
+    else:
+        body = soup.find("article") or soup.find("main") or soup.body or soup
+        title = _meta(soup, "og:title") or _text_of(soup.title) or _text_of(soup.find("h1"))
+    sections: list[Section] = []
+    heading = ""
+    buf: list[str] = []
+
+    def flush() -> None:
+        text = clean_text("\n".join(buf))
+        if text:
+            sections.append(Section(text, 1, heading))
+        buf.clear()
+
+    for element in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
+        element.insert_before("\n\x00H\x00")
+        element.insert_after("\n")
+    for element in body.find_all(_BLOCK_TAGS):
+        element.insert_after("\n")
+    for line in body.get_text().split("\n"):
+        line = line.strip()
+        if line.startswith("\x00H\x00"):
+            flush()
+            line = line[3:].strip()
+            heading = line
+        if line:
+            buf.append(line)
+    flush()
+    full = "\n".join(s.text for s in sections)
+    return LoadedDocument(
+        (title or _first_line(full, Path(name).stem)).strip(), tuple(sections), 1, detect_language(full), meta
+    )
+
+
+def _text_of(tag: object) -> str:
+    return clean_text(tag.get_text(" ")) if tag is not None else ""  # type: ignore[attr-defined]
+
+
+def _meta(soup: object, prop: str) -> str:
+    tag = soup.find("meta", attrs={"property": prop})  # type: ignore[attr-defined]
+    return str(tag.get("content", "")).strip() if tag is not None else ""
+
+
+def _epoch_date(scripts: str) -> str:
+    m = re.search(r"\bct\s*=\s*\"?(\d{10})", scripts)
+    if not m:
+        return ""
+    return dt.datetime.fromtimestamp(int(m.group(1)), dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+
+
+_LOADERS: dict[str, Callable[[str, bytes], LoadedDocument]] = {
+    ".pdf": load_pdf,
+    ".docx": load_docx,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".txt": load_text,
+    ".html": load_html,
+    ".htm": load_html,
+}
+
+_POLICY_WORDS = ("办法", "规定", "制度", "条例", "意见", "通知", "细则", "policy", "policies", "rules", "regulation")
+_MANUAL_WORDS = ("手册", "指南", "指引", "流程", "manual", "guide", "handbook", "how to")
+
+
+def guess_kind(path: Path, doc: LoadedDocument) -> str:
+    """A sensible default kind when none is given: folder name, then format, then title words."""
+    parts = [p.lower() for p in path.parts[:-1]]
+    for kind in KINDS:
+        if any(p.startswith(kind) for p in parts):
+            return kind
+    if doc.meta.get("format") == "wechat":
+        return "post"
+    title = doc.title.lower()
+    if any(w in title for w in _POLICY_WORDS):
+        return "policy"
+    if any(w in title for w in _MANUAL_WORDS):
+        return "manual"
+    return "post" if path.suffix.lower() in (".html", ".htm") else "manual"

@@ -1,0 +1,149 @@
+"""Hybrid search: dense vectors and keywords, fused by weighted reciprocal rank.
+
+Four ranked lists feed the fusion:
+
+1. dense, all chunks;
+2. dense, chunks in the *other* language only — without it, same-language chunks
+   crowd the top and a Chinese question never reaches an English passage (and the
+   reverse), even with a multilingual model;
+3. keywords (BM25 over jieba / stemmed tokens), all chunks;
+4. keywords translated through the trade glossary, other-language chunks only.
+
+Each list contributes ``weight / (RRF_K + rank)``; weights were tuned on the evaluation
+set in ``bench/`` (see BENCHMARKS.md). This one function is what the CLI, the chat and
+every later feature call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .catalog import Catalog, ChunkRecord, DocumentRecord
+from .embeddings import Embedder
+from .language import detect_language
+from .lexical import tokenize, translate_tokens
+from .store import VectorStore
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    dense: float = 1.0
+    dense_cross: float = 0.6
+    lexical: float = 0.7
+    lexical_cross: float = 0.3
+    candidates: int = 30
+    cross_candidates: int = 5
+
+
+DEFAULT_WEIGHTS = FusionWeights()
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: str
+    doc: str
+    title: str
+    kind: str
+    page: int
+    heading: str
+    text: str
+    language: str
+    score: float  # fused score: only its order means something
+    similarity: float  # cosine similarity of query and chunk vectors, in [-1, 1]
+    lexical: float = 0.0  # BM25 score (0 when the chunk had no keyword match)
+    sources: tuple[str, ...] = field(default=())
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "doc": self.doc,
+            "title": self.title,
+            "page": self.page,
+            "score": round(self.score, 6),
+            "similarity": round(self.similarity, 4),
+            "text": self.text,
+        }
+
+
+def hybrid_search(
+    query: str,
+    *,
+    catalog: Catalog,
+    store: VectorStore,
+    embedder: Embedder,
+    k: int = 5,
+    mode: str = "hybrid",
+    weights: FusionWeights = DEFAULT_WEIGHTS,
+) -> list[Hit]:
+    """The ``k`` best chunks for ``query``; ``mode`` is 'hybrid', 'dense' or 'lexical' (for evaluation)."""
+    query = query.strip()
+    if not query or k <= 0:
+        return []
+    language = detect_language(query)
+    other = {"zh": "en", "en": "zh"}.get(language)
+    ranked: list[tuple[str, float, list[tuple[str, float]]]] = []
+    qvec = embedder.embed_query(query)
+    if mode in ("hybrid", "dense"):
+        ranked.append(("dense", weights.dense, store.query(qvec, weights.candidates)))
+        if mode == "hybrid" and other:
+            ranked.append(("dense_cross", weights.dense_cross, store.query(qvec, weights.cross_candidates, other)))
+    tokens = tokenize(query)
+    bm25: dict[str, float] = {}
+    if mode in ("hybrid", "lexical"):
+        lexical = catalog.keyword_search(tokens, weights.candidates)
+        bm25.update(lexical)
+        ranked.append(("lexical", weights.lexical, lexical))
+        translated = translate_tokens(tokens) if mode == "hybrid" and other else []
+        if translated:
+            cross = catalog.keyword_search(translated, weights.cross_candidates, language=other)
+            ranked.append(("lexical_cross", weights.lexical_cross, cross))
+    fused: dict[str, float] = {}
+    sources: dict[str, list[str]] = {}
+    for name, weight, results in ranked:
+        for rank, (chunk_id, _score) in enumerate(results, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank)
+            sources.setdefault(chunk_id, []).append(name)
+    order = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+    # Vectors of orphaned chunks (a crash between the two stores) are not in the catalogue: skip them.
+    records = catalog.chunks_by_ids(order[: k * 3])
+    chosen = [cid for cid in order if cid in records][:k]
+    if not chosen:
+        return []
+    docs = catalog.documents_by_id({records[c].doc_id for c in chosen})
+    sims = _similarities(store, qvec, chosen)
+    return [
+        _hit(records[c], docs[records[c].doc_id], fused[c], sims.get(c, 0.0), bm25.get(c, 0.0), sources[c])
+        for c in chosen
+    ]
+
+
+def _similarities(store: VectorStore, qvec: np.ndarray, ids: list[str]) -> dict[str, float]:
+    got = store._guard("read vectors", store.collection.get, ids=ids, include=["embeddings"])
+    vectors = np.asarray(got["embeddings"], dtype=np.float32)
+    if vectors.size == 0:
+        return {}
+    norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(qvec) or 1.0)
+    sims = vectors @ qvec / np.where(norms == 0, 1, norms)
+    return {cid: float(s) for cid, s in zip(got["ids"], sims, strict=True)}
+
+
+def _hit(
+    chunk: ChunkRecord, doc: DocumentRecord, score: float, similarity: float, lexical: float, sources: list[str]
+) -> Hit:
+    return Hit(
+        chunk_id=chunk.chunk_id,
+        doc=doc.doc,
+        title=doc.title,
+        kind=doc.kind,
+        page=chunk.page,
+        heading=chunk.heading,
+        text=chunk.text,
+        language=chunk.language,
+        score=score,
+        similarity=similarity,
+        lexical=lexical,
+        sources=tuple(sources),
+    )

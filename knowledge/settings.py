@@ -1,0 +1,92 @@
+"""One frozen settings object, read from ``APP_*`` environment variables once.
+
+Every setting is declared once, with its default and a line of help, so the README
+table, the CLI ``--help`` and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = _setting(Path("data"), "Folder for all state: knowledge.db, chroma/, uploads/, app.db.")
+    embedding_model: str = _setting(
+        "e5-small",
+        "Embedding backend: 'e5-small' (bundled multilingual-e5-small, 4-bit), 'minilm' (bundled "
+        "all-MiniLM-L6-v2, English only), a path to a local sentence-transformers model, or "
+        "'openai:MODEL' for an OpenAI-compatible embeddings endpoint.",
+    )
+    embedding_base_url: str = _setting("", "Base URL of an OpenAI-compatible embeddings server (with openai:MODEL).")
+    embedding_api_key: str = _setting("", "API key for the embeddings server, if it needs one.")
+    embedding_max_tokens: int = _setting(512, "Token limit of a remote embedding model (openai:MODEL only).")
+    chroma_host: str = _setting("", "Chroma server host; empty means the embedded client under data_dir/chroma.")
+    chroma_port: int = _setting(8000, "Chroma server port (with chroma_host).")
+    chunk_tokens: int = _setting(256, "Target chunk size in the embedding model's own tokens.")
+    max_file_mb: float = _setting(50.0, "Largest file accepted for ingestion, in MB.")
+    llm_base_url: str = _setting(
+        "", "OpenAI-compatible chat endpoint (vLLM, DeepSeek, Qwen, ...); empty = extractive answers."
+    )
+    llm_model: str = _setting("", "Chat model name at the LLM endpoint.")
+    llm_api_key: str = _setting("", "API key for the LLM endpoint.")
+    llm_provider: str = _setting("openai", "'openai' (any OpenAI-compatible server) or 'ollama'.")
+    llm_timeout_s: float = _setting(30.0, "Seconds before an LLM call is abandoned and the extractive answer is used.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``APP_<NAME>`` variables; keyword overrides win (used by the CLI)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get("APP_" + f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, f.default, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "data_dir" in values:
+            values["data_dir"] = Path(values["data_dir"])
+        return cls(**values)
+
+    @property
+    def knowledge_db(self) -> Path:
+        return self.data_dir / "knowledge.db"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, Any, str]]:
+        """(variable, default, help) for every setting, for docs and --help."""
+        return [("APP_" + f.name.upper(), f.default, f.metadata["help"]) for f in dataclasses.fields(cls)]
+
+
+def _convert(name: str, default: Any, raw: str) -> Any:
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, Path):
+            return Path(raw)
+    except ValueError as exc:
+        raise ConfigError(f"APP_{name.upper()}={raw!r} is not a valid {type(default).__name__}") from exc
+    return raw

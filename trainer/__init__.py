@@ -1,0 +1,1 @@
+"""People, attempts, progress and analytics (no Streamlit here)."""
