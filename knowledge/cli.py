@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("seed", help="index the sample knowledge base on first start (once per data folder)")
+    p.add_argument("--force", action="store_true", help="index the samples again even if seeded before")
+
     sub.add_parser("reindex", help="rebuild all vectors with the current embedding model")
     sub.add_parser("check", help="compare the catalogue with the vector store")
     return parser
@@ -146,6 +149,20 @@ def cmd_search(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from .seed import seed_samples
+
+    progress, close = _progress_bar()
+    try:
+        results = seed_samples(kb, progress=progress, force=args.force)
+    finally:
+        close()
+    if not results:
+        print("sample knowledge base already indexed in this data folder")
+        return 0
+    return _print_results(results)
+
+
 def cmd_reindex(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     progress, close = _progress_bar()
     try:
@@ -166,6 +183,7 @@ COMMANDS: dict[str, Callable[[KnowledgeBase, argparse.Namespace], int]] = {
     "list": cmd_list,
     "remove": cmd_remove,
     "search": cmd_search,
+    "seed": cmd_seed,
     "reindex": cmd_reindex,
     "check": cmd_check,
 }

@@ -88,7 +88,10 @@ class SentenceTransformerEmbedder:
             ) from exc
         self._tokenizer = self._model.tokenizer
         self.max_tokens = int(self._model.max_seq_length or 256)
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension() or 0)
         self.fingerprint = f"st:{name or Path(path).name}:{self.dim}"
         self.batch_size = batch_size
 

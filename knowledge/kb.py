@@ -14,6 +14,7 @@ whatever a killed process left marked as pending.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import os
@@ -209,11 +210,19 @@ class KnowledgeBase:
         progress: Progress | None = None,
         added_by: str = "",
         force: bool = False,
+        title: str | None = None,
     ) -> IngestResult:
-        """Ingest one file, under ``name`` (an upload's sanitised original name) if given."""
+        """Ingest one file, under ``name`` (an upload's sanitised original name) if given;
+        ``title`` overrides the title found in the file (the sample manifest uses it)."""
         with self._writing():
             return self._ingest_one(
-                Path(path), name or Path(path).name, kind=kind, progress=progress, added_by=added_by, force=force
+                Path(path),
+                name or Path(path).name,
+                kind=kind,
+                progress=progress,
+                added_by=added_by,
+                force=force,
+                title=title,
             )
 
     def _ingest_one(
@@ -225,16 +234,24 @@ class KnowledgeBase:
         progress: Progress | None,
         added_by: str,
         force: bool = False,
+        title: str | None = None,
     ) -> IngestResult:
         try:
-            return self._ingest_checked(path, name, kind, progress, added_by, force)
+            return self._ingest_checked(path, name, kind, progress, added_by, force, title)
         except KnowledgeError as exc:
             return IngestResult(str(path), name, "failed", _one_line(str(exc), name))
         except OSError as exc:
             return IngestResult(str(path), name, "failed", f"cannot read or write ({exc.strerror or exc})")
 
     def _ingest_checked(
-        self, path: Path, name: str, kind: str | None, progress: Progress | None, added_by: str, force: bool
+        self,
+        path: Path,
+        name: str,
+        kind: str | None,
+        progress: Progress | None,
+        added_by: str,
+        force: bool,
+        title: str | None,
     ) -> IngestResult:
         if kind is not None and kind not in KINDS:
             raise KnowledgeError(f"Unknown kind '{kind}' - use one of {', '.join(KINDS)}")
@@ -259,6 +276,8 @@ class KnowledgeBase:
             return IngestResult(str(path), name, "unchanged", f"same content as '{twin.doc}', already indexed")
         self.check_model()
         loaded = load_bytes(name, data)
+        if title:
+            loaded = dataclasses.replace(loaded, title=title)
         doc_kind = kind or guess_kind(path, loaded)
         chunks = chunk_document(
             loaded,
@@ -350,7 +369,15 @@ class KnowledgeBase:
             for doc in docs:
                 path = self.stored_file(doc)
                 results.append(
-                    self._ingest_one(path, doc.doc, kind=doc.kind, progress=progress, added_by=doc.added_by, force=True)
+                    self._ingest_one(
+                        path,
+                        doc.doc,
+                        kind=doc.kind,
+                        progress=progress,
+                        added_by=doc.added_by,
+                        force=True,
+                        title=doc.title,
+                    )
                 )
         return results
 

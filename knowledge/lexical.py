@@ -30,6 +30,7 @@ _ZH_STOP = frozenset(
     能 能不能 是否 有 有没有 没有 我们 我 你 他 她 它 他们 这 那 这个 那个 之 其 对 对于 把 被 让 给 从 到 为 为了
     就 都 也 还 又 再 才 但 而 并 等 等等 请问 一下 一个 个 上 下 中 里 时 时候 后 前 吗 呢 啥 咋""".split()
 )
+_ZH_STOP_CHARS = frozenset("的了是在和与及或吗呢吧啊呀么什怎样如何哪些个多少几要需应该当可以能否有没我你他她它们这那之其对把被让给从到为就都也还又再才但而并等请问一下上中里时后前啥咋")
 # Words jieba's default dictionary splits apart, but the trade uses as one term.
 _DOMAIN_WORDS = (
     "政务新媒体 三审三校 先审后发 公众号 订阅号 服务号 答问库 咨询答问库 融媒体中心 政务舆情 舆情 群发 错敏字词 "
@@ -172,6 +173,9 @@ def tokenize(text: str, *, for_query: bool = False) -> list[str]:
             jieba = jieba or _jieba()
             words = jieba.lcut_for_search(piece)
             tokens.extend(w for w in words if w not in _ZH_STOP)
+            # Single characters too: a question's word ("几审") often differs from the
+            # document's ("三审"), and the shared character still carries the meaning.
+            tokens.extend(ch for ch in piece if ch not in _ZH_STOP_CHARS and ch not in words)
         else:
             word = piece.lower()
             if word not in _EN_STOP and (len(word) > 1 or word.isdigit()):

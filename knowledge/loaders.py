@@ -149,24 +149,32 @@ def clean_text(text: str) -> str:
 def reflow_lines(text: str) -> str:
     """Join lines that a PDF wrapped, keep real paragraph and heading breaks.
 
-    Extracted PDF text breaks at every printed line. A line that ends a sentence, or
-    that looks like a heading, keeps its break; other lines join the next one, with a
-    space between Latin words and none between Chinese characters.
+    Extracted PDF text breaks at every printed line. A wrapped line fills the width of
+    the page; a line that ends a sentence, looks like a heading, or stops well short of
+    the full width (a title, the last line of a paragraph) keeps its break. Joined lines
+    get a space between Latin words and none between Chinese characters.
     """
     lines = [ln.strip() for ln in clean_text(text).split("\n")]
+    full_width = max((_display_width(ln) for ln in lines), default=0)
     out: list[str] = []
+    short = False
     for line in lines:
         if not line:
             if out and out[-1] != "":
                 out.append("")
             continue
-        if out and out[-1] and not _ends_paragraph(out[-1]) and not looks_like_heading(line):
+        if out and out[-1] and not short and not _ends_paragraph(out[-1]) and not looks_like_heading(line):
             prev = out[-1]
             sep = "" if (is_cjk(prev[-1]) or is_cjk(line[0]) or prev.endswith("-")) else " "
             out[-1] = prev + sep + line
         else:
             out.append(line)
+        short = _display_width(line) < 0.7 * full_width
     return "\n".join(ln for ln in out if ln)
+
+
+def _display_width(line: str) -> int:
+    return sum(2 if is_cjk(ch) else 1 for ch in line)
 
 
 def _ends_paragraph(line: str) -> bool:
@@ -441,15 +449,29 @@ _LOADERS: dict[str, Callable[[str, bytes], LoadedDocument]] = {
     ".htm": load_html,
 }
 
+_FOLDER_KINDS = {
+    "policy": "policy",
+    "policies": "policy",
+    "政策": "policy",
+    "制度": "policy",
+    "manual": "manual",
+    "manuals": "manual",
+    "guides": "manual",
+    "手册": "manual",
+    "post": "post",
+    "posts": "post",
+    "articles": "post",
+    "文章": "post",
+}
 _POLICY_WORDS = ("办法", "规定", "制度", "条例", "意见", "通知", "细则", "policy", "policies", "rules", "regulation")
 _MANUAL_WORDS = ("手册", "指南", "指引", "流程", "manual", "guide", "handbook", "how to")
 
 
 def guess_kind(path: Path, doc: LoadedDocument) -> str:
     """A sensible default kind when none is given: folder name, then format, then title words."""
-    parts = [p.lower() for p in path.parts[:-1]]
-    for kind in KINDS:
-        if any(p.startswith(kind) for p in parts):
+    for part in reversed(path.parts[:-1]):
+        kind = _FOLDER_KINDS.get(part.lower())
+        if kind:
             return kind
     if doc.meta.get("format") == "wechat":
         return "post"

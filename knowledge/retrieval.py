@@ -1,13 +1,13 @@
 """Hybrid search: dense vectors and keywords, fused by weighted reciprocal rank.
 
-Four ranked lists feed the fusion:
+Three ranked lists feed the fusion:
 
 1. dense, all chunks;
-2. dense, chunks in the *other* language only — without it, same-language chunks
-   crowd the top and a Chinese question never reaches an English passage (and the
-   reverse), even with a multilingual model;
-3. keywords (BM25 over jieba / stemmed tokens), all chunks;
-4. keywords translated through the trade glossary, other-language chunks only.
+   merged with the best chunks in the *other* language, after removing the offset a
+   multilingual model puts between languages (without it, same-language chunks crowd
+   the top and a Chinese question never reaches an English passage, or the reverse);
+2. keywords (BM25 over jieba / stemmed tokens), all chunks;
+3. keywords translated through the trade glossary, other-language chunks only.
 
 Each list contributes ``weight / (RRF_K + rank)``; weights were tuned on the evaluation
 set in ``bench/`` (see BENCHMARKS.md). This one function is what the CLI, the chat and
@@ -32,11 +32,11 @@ RRF_K = 60
 @dataclass(frozen=True)
 class FusionWeights:
     dense: float = 1.0
-    dense_cross: float = 0.6
     lexical: float = 0.7
     lexical_cross: float = 0.3
     candidates: int = 30
-    cross_candidates: int = 5
+    method: str = "rrf"  # or "score"
+    cross_candidates: int = 10
 
 
 DEFAULT_WEIGHTS = FusionWeights()
@@ -87,9 +87,10 @@ def hybrid_search(
     ranked: list[tuple[str, float, list[tuple[str, float]]]] = []
     qvec = embedder.embed_query(query)
     if mode in ("hybrid", "dense"):
-        ranked.append(("dense", weights.dense, store.query(qvec, weights.candidates)))
+        dense = store.query(qvec, weights.candidates)
         if mode == "hybrid" and other:
-            ranked.append(("dense_cross", weights.dense_cross, store.query(qvec, weights.cross_candidates, other)))
+            dense = _calibrate_languages(dense, store.query(qvec, weights.candidates, other), store, language)
+        ranked.append(("dense", weights.dense, dense))
     tokens = tokenize(query)
     bm25: dict[str, float] = {}
     if mode in ("hybrid", "lexical"):
@@ -100,11 +101,10 @@ def hybrid_search(
         if translated:
             cross = catalog.keyword_search(translated, weights.cross_candidates, language=other)
             ranked.append(("lexical_cross", weights.lexical_cross, cross))
-    fused: dict[str, float] = {}
+    fused = _fuse(ranked, weights.method)
     sources: dict[str, list[str]] = {}
-    for name, weight, results in ranked:
-        for rank, (chunk_id, _score) in enumerate(results, start=1):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank)
+    for name, _weight, results in ranked:
+        for chunk_id, _score in results:
             sources.setdefault(chunk_id, []).append(name)
     order = sorted(fused, key=lambda cid: fused[cid], reverse=True)
     # Vectors of orphaned chunks (a crash between the two stores) are not in the catalogue: skip them.
@@ -118,6 +118,52 @@ def hybrid_search(
         _hit(records[c], docs[records[c].doc_id], fused[c], sims.get(c, 0.0), bm25.get(c, 0.0), sources[c])
         for c in chosen
     ]
+
+
+def _fuse(ranked: list[tuple[str, float, list[tuple[str, float]]]], method: str) -> dict[str, float]:
+    """Weighted reciprocal-rank fusion ('rrf'), or a weighted sum of scores scaled to [0, 1]
+    within each list ('score'), which keeps how much better the first result is."""
+    fused: dict[str, float] = {}
+    for _name, weight, results in ranked:
+        if not results:
+            continue
+        if method == "rrf":
+            contributions = [(cid, weight / (RRF_K + rank)) for rank, (cid, _s) in enumerate(results, start=1)]
+        else:
+            top, bottom = results[0][1], results[-1][1]
+            span = (top - bottom) or 1.0
+            contributions = [(cid, weight * (score - bottom) / span) for cid, score in results]
+        for cid, value in contributions:
+            fused[cid] = fused.get(cid, 0.0) + value
+    return fused
+
+
+def _calibrate_languages(
+    dense: list[tuple[str, float]],
+    other: list[tuple[str, float]],
+    store: VectorStore,
+    language: str,
+) -> list[tuple[str, float]]:
+    """Merge other-language candidates into the dense list on a common scale.
+
+    Multilingual models score any same-language passage higher than a passage in the
+    other language, relevant or not, so a Chinese question never ranks an English
+    answer in its top 5. Shifting each language's similarities by the mean of its own
+    candidates removes that language offset; what remains is relevance.
+    """
+    same_lang = store.languages([cid for cid, _ in dense])
+    pool = dict(dense)
+    pool.update(other)
+    other_ids = {cid for cid, _ in other} | {cid for cid, _ in dense if same_lang.get(cid) not in (None, language)}
+    groups = {
+        True: [s for c, s in pool.items() if c in other_ids],
+        False: [s for c, s in pool.items() if c not in other_ids],
+    }
+    if not groups[True] or not groups[False]:
+        return dense
+    offset = float(np.mean(groups[False][:10])) - float(np.mean(groups[True][:10]))
+    adjusted = {cid: sim + (offset if cid in other_ids else 0.0) for cid, sim in pool.items()}
+    return sorted(adjusted.items(), key=lambda item: item[1], reverse=True)
 
 
 def _similarities(store: VectorStore, qvec: np.ndarray, ids: list[str]) -> dict[str, float]:

@@ -89,6 +89,14 @@ class VectorStore:
         distances = result["distances"][0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
+    def languages(self, ids: list[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        got = self._guard("read metadata", self.collection.get, ids=ids, include=["metadatas"])
+        return {
+            cid: str((meta or {}).get("language", "")) for cid, meta in zip(got["ids"], got["metadatas"], strict=True)
+        }
+
     def count(self) -> int:
         return int(self._guard("count vectors", self.collection.count))
 

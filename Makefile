@@ -1,0 +1,25 @@
+.PHONY: setup start test lint format bench samples
+
+setup:
+	scripts/setup.sh --dev
+
+start:
+	scripts/start.sh
+
+test:
+	scripts/test.sh
+
+lint:
+	.venv/bin/ruff check knowledge courses trainer tests bench streamlit_app.py
+	.venv/bin/mypy
+
+format:
+	.venv/bin/ruff format knowledge courses trainer tests bench streamlit_app.py
+
+samples:
+	.venv/bin/python knowledge/samples/build.py
+
+bench:
+	.venv/bin/python bench/retrieval_eval.py
+	.venv/bin/python bench/ingest_throughput.py
+	.venv/bin/python bench/search_latency.py

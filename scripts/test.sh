@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up everything (system packages, venv, torch, models, Chromium) and run the whole test suite.
+# Extra arguments go to pytest, e.g. scripts/test.sh -k loaders
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --dev
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
+mkdir -p test-artifacts
+.venv/bin/python -m ruff check knowledge courses trainer tests bench streamlit_app.py
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,51 @@
+"""Shared fixtures: a fresh data folder per test, the real embedding model loaded once."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from knowledge.embeddings import E5Embedder, Embedder
+from knowledge.kb import KnowledgeBase
+from knowledge.settings import Settings
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No test reads the developer's APP_* settings or touches ./data."""
+    for key in list(os.environ):
+        if key.startswith("APP_"):
+            monkeypatch.delenv(key)
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("APP_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def e5() -> Embedder:
+    """The real default model (multilingual-e5-small, 4-bit), loaded once per session."""
+    return E5Embedder()
+
+
+@pytest.fixture
+def settings(clean_env: Path) -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture
+def kb(settings: Settings, e5: Embedder):
+    base = KnowledgeBase(settings, embedder=e5)
+    yield base
+    base.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
