@@ -252,7 +252,7 @@ def load_pdf(name: str, data: bytes) -> LoadedDocument:
     sections: list[Section] = []
     heading = ""
     for number, page in enumerate(reader.pages, start=1):
-        text = reflow_lines(page.extract_text() or "")
+        text = reflow_lines(_drop_page_numbers(page.extract_text() or ""))
         if not text:
             continue
         page_sections = _sections_from_lines(text, number, heading)
@@ -271,6 +271,19 @@ def load_pdf(name: str, data: bytes) -> LoadedDocument:
     full = "\n".join(s.text for s in sections)
     title = meta_title.strip() or _first_line(full, Path(name).stem)
     return LoadedDocument(title, tuple(sections), n_pages, detect_language(full))
+
+
+_PAGE_NUMBER = re.compile(r"^\s*([-–—]\s*)?(第\s*)?\d{1,4}(\s*页)?(\s*[/／]\s*\d{1,4})?(\s*[-–—])?\s*$", re.I)
+
+
+def _drop_page_numbers(text: str) -> str:
+    """Printed page numbers ("- 3 -", "第 3 页", "3/10") at the top or bottom of a page are not content."""
+    lines = text.split("\n")
+    while lines and (not lines[-1].strip() or _PAGE_NUMBER.match(lines[-1])):
+        lines.pop()
+    while lines and (not lines[0].strip() or _PAGE_NUMBER.match(lines[0])):
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def load_docx(name: str, data: bytes) -> LoadedDocument:

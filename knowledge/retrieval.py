@@ -1,15 +1,16 @@
 """Hybrid search: dense vectors and keywords, fused by weighted reciprocal rank.
 
-Three ranked lists feed the fusion:
+Four ranked lists feed the fusion:
 
 1. dense, all chunks;
-   merged with the best chunks in the *other* language, after removing the offset a
-   multilingual model puts between languages (without it, same-language chunks crowd
-   the top and a Chinese question never reaches an English passage, or the reverse);
-2. keywords (BM25 over jieba / stemmed tokens), all chunks;
-3. keywords translated through the trade glossary, other-language chunks only.
+2. dense, chunks in the *other* language only: a multilingual model scores any
+   same-language passage above a passage in the other language, relevant or not, so
+   without this list a Chinese question never reaches an English answer (or the
+   reverse), while within the other language the right passage usually ranks first;
+3. keywords (BM25 over jieba words, CJK characters and stemmed English), all chunks;
+4. keywords translated through the trade glossary, other-language chunks only.
 
-Each list contributes ``weight / (RRF_K + rank)``; weights were tuned on the evaluation
+Each list contributes ``weight / (rrf_k + rank)``; weights were tuned on the evaluation
 set in ``bench/`` (see BENCHMARKS.md). This one function is what the CLI, the chat and
 every later feature call.
 """
@@ -26,16 +27,16 @@ from .language import detect_language
 from .lexical import tokenize, translate_tokens
 from .store import VectorStore
 
-RRF_K = 60
-
 
 @dataclass(frozen=True)
 class FusionWeights:
     dense: float = 1.0
+    dense_cross: float = 0.6
     lexical: float = 0.7
     lexical_cross: float = 0.3
     candidates: int = 30
     method: str = "rrf"  # or "score"
+    rrf_k: int = 60
     cross_candidates: int = 10
 
 
@@ -87,10 +88,9 @@ def hybrid_search(
     ranked: list[tuple[str, float, list[tuple[str, float]]]] = []
     qvec = embedder.embed_query(query)
     if mode in ("hybrid", "dense"):
-        dense = store.query(qvec, weights.candidates)
+        ranked.append(("dense", weights.dense, store.query(qvec, weights.candidates)))
         if mode == "hybrid" and other:
-            dense = _calibrate_languages(dense, store.query(qvec, weights.candidates, other), store, language)
-        ranked.append(("dense", weights.dense, dense))
+            ranked.append(("dense_cross", weights.dense_cross, store.query(qvec, weights.cross_candidates, other)))
     tokens = tokenize(query)
     bm25: dict[str, float] = {}
     if mode in ("hybrid", "lexical"):
@@ -101,7 +101,7 @@ def hybrid_search(
         if translated:
             cross = catalog.keyword_search(translated, weights.cross_candidates, language=other)
             ranked.append(("lexical_cross", weights.lexical_cross, cross))
-    fused = _fuse(ranked, weights.method)
+    fused = _fuse(ranked, weights.method, weights.rrf_k)
     sources: dict[str, list[str]] = {}
     for name, _weight, results in ranked:
         for chunk_id, _score in results:
@@ -120,7 +120,7 @@ def hybrid_search(
     ]
 
 
-def _fuse(ranked: list[tuple[str, float, list[tuple[str, float]]]], method: str) -> dict[str, float]:
+def _fuse(ranked: list[tuple[str, float, list[tuple[str, float]]]], method: str, rrf_k: int) -> dict[str, float]:
     """Weighted reciprocal-rank fusion ('rrf'), or a weighted sum of scores scaled to [0, 1]
     within each list ('score'), which keeps how much better the first result is."""
     fused: dict[str, float] = {}
@@ -128,7 +128,7 @@ def _fuse(ranked: list[tuple[str, float, list[tuple[str, float]]]], method: str)
         if not results:
             continue
         if method == "rrf":
-            contributions = [(cid, weight / (RRF_K + rank)) for rank, (cid, _s) in enumerate(results, start=1)]
+            contributions = [(cid, weight / (rrf_k + rank)) for rank, (cid, _s) in enumerate(results, start=1)]
         else:
             top, bottom = results[0][1], results[-1][1]
             span = (top - bottom) or 1.0
@@ -136,34 +136,6 @@ def _fuse(ranked: list[tuple[str, float, list[tuple[str, float]]]], method: str)
         for cid, value in contributions:
             fused[cid] = fused.get(cid, 0.0) + value
     return fused
-
-
-def _calibrate_languages(
-    dense: list[tuple[str, float]],
-    other: list[tuple[str, float]],
-    store: VectorStore,
-    language: str,
-) -> list[tuple[str, float]]:
-    """Merge other-language candidates into the dense list on a common scale.
-
-    Multilingual models score any same-language passage higher than a passage in the
-    other language, relevant or not, so a Chinese question never ranks an English
-    answer in its top 5. Shifting each language's similarities by the mean of its own
-    candidates removes that language offset; what remains is relevance.
-    """
-    same_lang = store.languages([cid for cid, _ in dense])
-    pool = dict(dense)
-    pool.update(other)
-    other_ids = {cid for cid, _ in other} | {cid for cid, _ in dense if same_lang.get(cid) not in (None, language)}
-    groups = {
-        True: [s for c, s in pool.items() if c in other_ids],
-        False: [s for c, s in pool.items() if c not in other_ids],
-    }
-    if not groups[True] or not groups[False]:
-        return dense
-    offset = float(np.mean(groups[False][:10])) - float(np.mean(groups[True][:10]))
-    adjusted = {cid: sim + (offset if cid in other_ids else 0.0) for cid, sim in pool.items()}
-    return sorted(adjusted.items(), key=lambda item: item[1], reverse=True)
 
 
 def _similarities(store: VectorStore, qvec: np.ndarray, ids: list[str]) -> dict[str, float]:
