@@ -32,7 +32,9 @@ def main() -> None:
     grid = itertools.product([60, 20, 5], [0.5, 1.0], [0.0, 0.3, 0.6, 1.0], [0.7, 1.0, 1.5], [0.0, 0.3, 0.6])
     results = []
     for rrf_k, dense, dense_cross, lexical, lexical_cross in grid:
-        w = FusionWeights(dense=dense, dense_cross=dense_cross, lexical=lexical, lexical_cross=lexical_cross, rrf_k=rrf_k)
+        w = FusionWeights(
+            dense=dense, dense_cross=dense_cross, lexical=lexical, lexical_cross=lexical_cross, rrf_k=rrf_k
+        )
         s = evaluate(kb, questions, "hybrid", w)["summary"]
         key = (min(s["zh"]["hit@5"], s["en"]["hit@5"]), s["all"]["hit@5"], s["all"]["mrr@10"])
         results.append((key, w, s))

@@ -74,6 +74,38 @@ def m001_create_tables(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE pending_vectors (sha256 TEXT PRIMARY KEY, op TEXT NOT NULL, created TEXT NOT NULL)")
 
 
+@migration
+def m002_answers(db: sqlite_utils.Database) -> None:
+    # Document frequencies of keyword tokens, for weighting the words of a question.
+    db.execute("CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'row')")
+    db.execute(
+        """CREATE TABLE gaps (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            query TEXT NOT NULL,
+            language TEXT NOT NULL,
+            closest TEXT NOT NULL DEFAULT '[]',
+            support REAL NOT NULL,
+            asked_by TEXT NOT NULL DEFAULT '',
+            asked_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open'
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE faqs (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            source TEXT NOT NULL,
+            language TEXT NOT NULL,
+            vector BLOB,
+            model TEXT NOT NULL DEFAULT '',
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        )"""
+    )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -323,6 +355,57 @@ class Catalog:
                 "ORDER BY c.rowid"
             ).fetchall()
         yield from rows
+
+    def doc_freq(self, tokens: Sequence[str]) -> tuple[dict[str, int], int]:
+        """How many chunks contain each token, and how many chunks there are."""
+        unique = list(dict.fromkeys(tokens))
+        with self._lock:
+            total = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            if not unique:
+                return {}, int(total)
+            marks = ",".join("?" * len(unique))
+            rows = self.db.execute(f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", unique).fetchall()
+        found = {r[0]: int(r[1]) for r in rows}
+        return {t: found.get(t, 0) for t in unique}, int(total)
+
+    # -------------------------------------------------------------------- knowledge gaps and FAQs
+    def record_gap(
+        self, question: str, query: str, language: str, closest: Sequence[str], support: float, asked_by: str
+    ) -> int:
+        with self._lock:
+            cur = self.db.execute(
+                "INSERT INTO gaps (question, query, language, closest, support, asked_by, asked_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [question, query, language, json.dumps(list(closest), ensure_ascii=False), support, asked_by, _now()],
+            )
+        return int(cur.lastrowid or 0)
+
+    def gaps(self, status: str | None = "open") -> list[dict[str, Any]]:
+        sql = "SELECT * FROM gaps" + (" WHERE status = ?" if status else "") + " ORDER BY id"
+        with self._lock:
+            rows = list(self.db.query(sql, [status] if status else []))
+        for row in rows:
+            row["closest"] = json.loads(row["closest"])
+        return rows
+
+    def add_faq(
+        self, question: str, answer: str, source: str, language: str, vector: bytes, model: str, created_by: str
+    ) -> int:
+        with self._lock:
+            cur = self.db.execute(
+                "INSERT INTO faqs (question, answer, source, language, vector, model, created_by, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [question, answer, source, language, vector, model, created_by, _now()],
+            )
+        return int(cur.lastrowid or 0)
+
+    def faqs(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.db.query("SELECT * FROM faqs ORDER BY id"))
+
+    def delete_faq(self, faq_id: int) -> bool:
+        with self._lock:
+            return self.db.execute("DELETE FROM faqs WHERE id = ?", [faq_id]).rowcount > 0
 
     def counts(self) -> tuple[int, int]:
         with self._lock:

@@ -41,6 +41,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("ask", help="a grounded answer with citations, or an honest refusal")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--batch", type=Path, help="file with one question per line; one JSON object per line out")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("faq", help="curated answers that are returned verbatim")
+    faq = p.add_subparsers(dest="faq_command", required=True)
+    q = faq.add_parser("add")
+    q.add_argument("question")
+    q.add_argument("answer")
+    q.add_argument("--source", required=True, help="where the answer comes from, e.g. a document and article")
+    faq.add_parser("list")
+    q = faq.add_parser("remove")
+    q.add_argument("id", type=int)
+
+    p = sub.add_parser("gaps", help="questions the knowledge base could not answer")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("seed", help="index the sample knowledge base on first start (once per data folder)")
     p.add_argument("--force", action="store_true", help="index the samples again even if seeded before")
 
@@ -149,6 +167,63 @@ def cmd_search(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return 0
 
 
+def _chat_model(kb: KnowledgeBase) -> Any:
+    from .llm import make_chat_model
+
+    return make_chat_model(kb.settings)
+
+
+def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    from .answer import answer
+
+    chat_model = _chat_model(kb)
+    if args.batch:
+        if not args.json:
+            raise KnowledgeError("ask --batch writes JSON lines: add --json")
+        for line in args.batch.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                print(json.dumps({"answer": "", "grounded": False, "citations": [], "mode": "extractive"}))
+                continue
+            result = answer(kb, line, asked_by="cli", chat_model=chat_model)
+            print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        raise KnowledgeError("ask needs a QUESTION or --batch FILE")
+    result = answer(kb, args.question, asked_by="cli", chat_model=chat_model)
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return 0
+    if result.notice:
+        print(result.notice)
+    print(result.text)
+    for c in result.citations:
+        print(f"[{c.n}] {c.title} ({c.doc}, p.{c.page})")
+    return 0
+
+
+def cmd_faq(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    if args.faq_command == "add":
+        faq_id = kb.add_faq(args.question, args.answer, args.source, created_by="cli")
+        print(f"added curated answer {faq_id}")
+    elif args.faq_command == "list":
+        for faq in kb.catalog.faqs():
+            print(f"{faq['id']:>4}  {faq['question']}  ->  {faq['answer'][:60]}  ({faq['source']})")
+    elif not kb.catalog.delete_faq(args.id):
+        raise KnowledgeError(f"No curated answer {args.id} - `python -m knowledge faq list` shows them")
+    return 0
+
+
+def cmd_gaps(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    gaps = kb.catalog.gaps()
+    if args.json:
+        print(json.dumps(gaps, ensure_ascii=False, indent=2))
+        return 0
+    for gap in gaps:
+        print(f"{gap['asked_at']}  {gap['question']}  (closest: {', '.join(gap['closest']) or '-'})")
+    print(f"{len(gaps)} open knowledge gaps")
+    return 0
+
+
 def cmd_seed(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     from .seed import seed_samples
 
@@ -183,6 +258,9 @@ COMMANDS: dict[str, Callable[[KnowledgeBase, argparse.Namespace], int]] = {
     "list": cmd_list,
     "remove": cmd_remove,
     "search": cmd_search,
+    "ask": cmd_ask,
+    "faq": cmd_faq,
+    "gaps": cmd_gaps,
     "seed": cmd_seed,
     "reindex": cmd_reindex,
     "check": cmd_check,

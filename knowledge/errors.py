@@ -15,7 +15,8 @@ the CLI prints it on stderr and exits non-zero.
     ├── DocumentNotFound
     ├── EmbeddingError
     ├── StoreUnavailable
-    └── ReindexNeeded
+    ├── ReindexNeeded
+    └── EmptyQuestion
 """
 
 
@@ -69,3 +70,7 @@ class StoreUnavailable(KnowledgeError):
 
 class ReindexNeeded(KnowledgeError):
     "The index was built with another embedding model"
+
+
+class EmptyQuestion(KnowledgeError):
+    "The question has no words in it"

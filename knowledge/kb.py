@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from .catalog import Catalog, DocumentRecord, chunk_ids
 from .chunking import Chunk, chunk_document, embedding_text
@@ -380,6 +380,45 @@ class KnowledgeBase:
                     )
                 )
         return results
+
+    # ------------------------------------------------------------------ curated answers
+    def add_faq(self, question: str, answer: str, source: str, *, created_by: str = "") -> int:
+        """Store a trainer's curated answer; a close enough question gets it verbatim."""
+        import numpy as np
+
+        from .answer import ui_language
+
+        if not question.strip() or not answer.strip() or not source.strip():
+            raise KnowledgeError("A curated answer needs a question, an answer and a source")
+        vector = np.asarray(self.embedder.embed_query(question), dtype=np.float32).tobytes()
+        return self.catalog.add_faq(
+            question.strip(),
+            answer.strip(),
+            source.strip(),
+            ui_language(question),
+            vector,
+            self.embedder.fingerprint,
+            created_by,
+        )
+
+    def match_faq(self, question: str) -> dict[str, Any] | None:
+        """The curated answer whose question is closest to ``question``, if close enough."""
+        import numpy as np
+
+        from .answer import FAQ_MIN_SIMILARITY
+
+        faqs = [f for f in self.catalog.faqs() if f["vector"]]
+        if not faqs:
+            return None
+        qvec = self.embedder.embed_query(question)
+        best, best_sim = None, FAQ_MIN_SIMILARITY
+        for faq in faqs:
+            if faq["model"] != self.embedder.fingerprint:
+                continue  # vectors of another model are not comparable
+            sim = float(np.frombuffer(faq["vector"], dtype=np.float32) @ qvec)
+            if sim >= best_sim:
+                best, best_sim = faq, sim
+        return best
 
     def verify(self) -> dict[str, int]:
         """Compare the catalogue with Chroma: counts of chunks missing or extra on each side."""
