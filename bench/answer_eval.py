@@ -59,14 +59,16 @@ def features(kb: KnowledgeBase, question: str) -> tuple[float, float]:
 
 
 def sweep(rows: list[dict]) -> None:
-    print("min_sim  min_cov  answerable-refused  none-answered")
-    for sim in (0.0, 0.78, 0.80, 0.82, 0.84, 0.86):
-        for cov in (0.0, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6):
-            wrong_refused = sum(1 for r in rows if r["type"] != "none" and not (r["sim"] >= sim and r["cov"] >= cov))
-            wrong_answered = sum(1 for r in rows if r["type"] == "none" and r["sim"] >= sim and r["cov"] >= cov)
-            n_ans = sum(1 for r in rows if r["type"] != "none")
-            n_none = len(rows) - n_ans
-            print(f"{sim:7.2f} {cov:8.2f}  {wrong_refused:3}/{n_ans}             {wrong_answered:3}/{n_none}")
+    """Refusal trade-off over thresholds of the combined support score."""
+    n_ans = sum(1 for r in rows if r["type"] != "none")
+    n_none = len(rows) - n_ans
+    print("min_support  answerable-refused  none-answered")
+    for step in range(250, 300):
+        threshold = step / 100
+        score = [(r, answer_mod.support_score(r["sim"], r["cov"])) for r in rows]
+        wrong_refused = sum(1 for r, s in score if r["type"] != "none" and s < threshold)
+        wrong_answered = sum(1 for r, s in score if r["type"] == "none" and s >= threshold)
+        print(f"{threshold:11.2f}  {wrong_refused:3}/{n_ans}             {wrong_answered:3}/{n_none}")
 
 
 def main() -> None:
@@ -89,9 +91,14 @@ def main() -> None:
         sim, cov = features(kb, q["question"])
         rows.append(
             {
-                "id": q["id"], "lang": q["lang"], "type": q["type"], "grounded": result.grounded,
+                "id": q["id"],
+                "lang": q["lang"],
+                "type": q["type"],
+                "grounded": result.grounded,
                 "supported": bool(q["evidence"]) and supports(q["evidence"], [c.text for c in result.citations]),
-                "sim": round(sim, 4), "cov": round(cov, 4), "answer": result.text,
+                "sim": round(sim, 4),
+                "cov": round(cov, 4),
+                "answer": result.text,
             }
         )
     if args.sweep:

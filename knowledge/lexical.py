@@ -166,8 +166,9 @@ def stem(word: str) -> str:
     return word
 
 
-def tokenize(text: str, *, for_query: bool = False) -> list[str]:
-    """Lower-cased tokens; Chinese runs cut by jieba (search mode adds the sub-words)."""
+def tokenize(text: str, *, characters: bool = True) -> list[str]:
+    """Lower-cased tokens; Chinese runs cut by jieba (search mode adds the sub-words) and,
+    with ``characters``, their single characters too."""
     tokens: list[str] = []
     jieba = None
     for m in _CJK_RUN.finditer(text):
@@ -178,7 +179,8 @@ def tokenize(text: str, *, for_query: bool = False) -> list[str]:
             tokens.extend(w for w in words if w not in _ZH_STOP)
             # Single characters too: a question's word ("几审") often differs from the
             # document's ("三审"), and the shared character still carries the meaning.
-            tokens.extend(ch for ch in piece if ch not in _ZH_STOP_CHARS and ch not in words)
+            if characters:
+                tokens.extend(ch for ch in piece if ch not in _ZH_STOP_CHARS and ch not in words)
         else:
             word = piece.lower()
             if word not in _EN_STOP and (len(word) > 1 or word.isdigit()):
@@ -186,18 +188,22 @@ def tokenize(text: str, *, for_query: bool = False) -> list[str]:
     return tokens
 
 
-def translate_tokens(tokens: list[str]) -> list[str]:
-    """Glossary translations of ``tokens`` into the other language (zh->en stems, en->zh words)."""
+@lru_cache(maxsize=4096)
+def translations(token: str) -> tuple[str, ...]:
+    """Glossary translations of one token into the other language (zh->en stems, en->zh words)."""
     out: list[str] = []
-    for token in tokens:
-        for other in GLOSSARY.get(token, ()):
-            out.extend(stem(w) for w in other.split())
-        out.extend(_REVERSE.get(token, ()))
-        for en, zhs in _REVERSE.items():  # stems of glossary words ('replies' -> 'reply')
-            if stem(en) == token and en != token:
-                out.extend(zhs)
-    seen: set[str] = set()
-    return [t for t in out if not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
+    for other in GLOSSARY.get(token, ()):
+        out.extend(stem(w) for w in other.split())
+    out.extend(_REVERSE.get(token, ()))
+    for en, zhs in _REVERSE.items():  # stems of glossary words ('replies' -> 'reply')
+        if stem(en) == token and en != token:
+            out.extend(zhs)
+    return tuple(dict.fromkeys(out))
+
+
+def translate_tokens(tokens: list[str]) -> list[str]:
+    """Glossary translations of ``tokens``, in order, without repeats."""
+    return list(dict.fromkeys(t for token in tokens for t in translations(token)))
 
 
 def match_expression(tokens: list[str]) -> str:

@@ -217,10 +217,15 @@ def _sections_from_lines(text: str, page: int = 1, heading: str = "") -> list[Se
 
 
 def _first_line(text: str, fallback: str) -> str:
+    """The first line, when it reads like a title (short, not a sentence); else ``fallback``."""
     for line in text.split("\n"):
         line = line.strip().lstrip("#").strip()
         if line:
-            return line[:200]
+            return (
+                line
+                if len(line) <= 60 and not line.endswith(("。", ".", "！", "!", "？", "?", "；", ";"))
+                else fallback
+            )
     return fallback
 
 

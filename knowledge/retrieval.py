@@ -30,13 +30,15 @@ from .store import VectorStore
 
 @dataclass(frozen=True)
 class FusionWeights:
-    dense: float = 1.0
-    dense_cross: float = 0.6
-    lexical: float = 0.7
+    """Chosen by bench/tune_fusion.py on the evaluation set (BENCHMARKS.md, "Fusion")."""
+
+    dense: float = 0.5
+    dense_cross: float = 0.7
+    lexical: float = 0.5
     lexical_cross: float = 0.3
     candidates: int = 30
     method: str = "rrf"  # or "score"
-    rrf_k: int = 60
+    rrf_k: int = 5  # small: with 30 candidates per list, k=60 flattens rank differences away
     cross_candidates: int = 10
 
 
@@ -69,6 +71,60 @@ class Hit:
         }
 
 
+RankedLists = dict[str, list[tuple[str, float]]]
+
+
+def candidate_lists(
+    query: str,
+    *,
+    catalog: Catalog,
+    store: VectorStore,
+    embedder: Embedder,
+    mode: str = "hybrid",
+    depth: int = 30,
+    cross_depth: int = 10,
+    qvec: np.ndarray | None = None,
+) -> RankedLists:
+    """The ranked lists that fusion combines, each (chunk_id, score) best first."""
+    language = detect_language(query)
+    other = {"zh": "en", "en": "zh"}.get(language) if mode == "hybrid" else None
+    lists: RankedLists = {}
+    if mode in ("hybrid", "dense"):
+        if qvec is None:
+            qvec = embedder.embed_query(query)
+        lists["dense"] = store.query(qvec, depth)
+        if other:
+            lists["dense_cross"] = store.query(qvec, cross_depth, other)
+    if mode in ("hybrid", "lexical"):
+        tokens = tokenize(query)
+        lists["lexical"] = catalog.keyword_search(tokens, depth)
+        translated = translate_tokens(tokens) if other else []
+        if translated:
+            lists["lexical_cross"] = catalog.keyword_search(translated, cross_depth, language=other)
+    return lists
+
+
+def fuse_lists(lists: RankedLists, weights: FusionWeights) -> dict[str, float]:
+    """Fused score per chunk. A cross-language list only rescues chunks its general list
+    missed: a chunk already in the general list's top ``cross_candidates`` is not counted twice
+    (in a small knowledge base every chunk is in every list)."""
+    ranked = []
+    for name, weight in (
+        ("dense", weights.dense),
+        ("lexical", weights.lexical),
+        ("dense_cross", weights.dense_cross),
+        ("lexical_cross", weights.lexical_cross),
+    ):
+        results = lists.get(name, [])
+        if name.endswith("_cross"):
+            known = {cid for cid, _ in lists.get(name.removesuffix("_cross"), [])[: weights.cross_candidates]}
+            results = [item for item in results[: weights.cross_candidates] if item[0] not in known]
+        else:
+            results = results[: weights.candidates]
+        ranked.append((name, weight, results))
+    return _fuse(ranked, weights.method, weights.rrf_k)
+
+
 def hybrid_search(
     query: str,
     *,
@@ -83,29 +139,24 @@ def hybrid_search(
     query = query.strip()
     if not query or k <= 0:
         return []
-    language = detect_language(query)
-    other = {"zh": "en", "en": "zh"}.get(language)
-    ranked: list[tuple[str, float, list[tuple[str, float]]]] = []
-    qvec = embedder.embed_query(query)
-    if mode in ("hybrid", "dense"):
-        ranked.append(("dense", weights.dense, store.query(qvec, weights.candidates)))
-        if mode == "hybrid" and other:
-            ranked.append(("dense_cross", weights.dense_cross, store.query(qvec, weights.cross_candidates, other)))
-    tokens = tokenize(query)
-    bm25: dict[str, float] = {}
-    if mode in ("hybrid", "lexical"):
-        lexical = catalog.keyword_search(tokens, weights.candidates)
-        bm25.update(lexical)
-        ranked.append(("lexical", weights.lexical, lexical))
-        translated = translate_tokens(tokens) if mode == "hybrid" and other else []
-        if translated:
-            cross = catalog.keyword_search(translated, weights.cross_candidates, language=other)
-            ranked.append(("lexical_cross", weights.lexical_cross, cross))
-    fused = _fuse(ranked, weights.method, weights.rrf_k)
+    qvec = embedder.embed_query(query)  # once: for the dense lists and the hits' similarities
+    lists = candidate_lists(
+        query,
+        catalog=catalog,
+        store=store,
+        embedder=embedder,
+        mode=mode,
+        depth=weights.candidates,
+        cross_depth=weights.cross_candidates,
+        qvec=qvec,
+    )
+    fused = fuse_lists(lists, weights)
     sources: dict[str, list[str]] = {}
-    for name, _weight, results in ranked:
+    for name, results in lists.items():
         for chunk_id, _score in results:
-            sources.setdefault(chunk_id, []).append(name)
+            if chunk_id in fused:
+                sources.setdefault(chunk_id, []).append(name)
+    bm25 = dict(lists.get("lexical", []))
     order = sorted(fused, key=lambda cid: fused[cid], reverse=True)
     # Vectors of orphaned chunks (a crash between the two stores) are not in the catalogue: skip them.
     records = catalog.chunks_by_ids(order[: k * 3])
