@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .chunking import sentence_spans
 from .errors import EmptyQuestion
 from .language import detect_language
-from .lexical import tokenize, translate_tokens, translations
+from .lexical import subwords, tokenize, translate_tokens, translations
 from .retrieval import Hit
 
 if TYPE_CHECKING:
@@ -131,12 +131,15 @@ class _Candidate:
     coverage: float
 
 
-def query_weights(query: str, idf: dict[str, float]) -> dict[str, float]:
-    """The question's words (not single characters), weighted by how rare they are."""
-    return {t: idf.get(t, 1.0) for t in dict.fromkeys(tokenize(query, characters=False))}
+def query_weights(query: str, idf: dict[str, float], *, precise: bool = False) -> dict[str, float]:
+    """The question's words (no single characters), weighted by rarity. Support is measured on
+    jieba's search-mode words (as calibrated); quotes are chosen on its precise cut, whose
+    compounds get partial credit, so a compound and its parts are not counted twice."""
+    tokens = tokenize(query, characters=False, precise=precise)
+    return {t: idf.get(t, 1.0) for t in dict.fromkeys(tokens)}
 
 
-def coverage(weights: dict[str, float], text: str, *, cross: bool = False) -> float:
+def coverage(weights: dict[str, float], text: str, *, cross: bool = False, partial: bool = False) -> float:
     """Share of the question's (IDF-weighted) words that the text contains; across languages a
     word counts when it or a glossary translation of it is there - a word without a translation
     counts as missing, so one shared term cannot make a passage look like an answer."""
@@ -148,6 +151,8 @@ def coverage(weights: dict[str, float], text: str, *, cross: bool = False) -> fl
     for token, weight in weights.items():
         if token in present or (cross and any(t in present for t in translations(token))):
             found += weight
+        elif partial and (parts := subwords(token)):  # a compound ("网民留言") partly there ("留言")
+            found += weight * sum(p in present for p in parts) / len(parts)
     return found / total
 
 
@@ -170,6 +175,8 @@ def _passages(hit: Hit) -> list[str]:
         text = text[len(_LIST_MARK.match(text).group()) :]  # type: ignore[union-attr]
         if len(text) < 8 or (len(text) < 40 and not text.endswith(_SENTENCE_END)):
             continue
+        if " ".join(text.split()) in " ".join(hit.title.split()):  # the title, or part of it
+            continue
         out.append(text)
     return out
 
@@ -182,16 +189,17 @@ def best_sentences(
     Sentences in the question's language are preferred; the other language is quoted
     only when no sentence in the question's language covers the question well enough."""
     language = ui_language(query)
-    weights = query_weights(query, idf)
+    weights = query_weights(query, idf, precise=True)
     candidates: list[_Candidate] = []
     for index, hit in enumerate(hits):
         rank_bonus = 0.3 / (index + 1)  # the fused ranking knows more than word overlap
         cross = hit.language != language
         for text in _passages(hit):
-            cover = coverage(weights, text, cross=cross)
+            cover = coverage(weights, text, cross=cross, partial=True)
             candidates.append(_Candidate(index, text, hit.language, cover + rank_bonus, cover))
     own = [c for c in candidates if c.language == language]
-    if own and max(c.coverage for c in own) >= MIN_COVERAGE:
+    other_best = max((c.coverage for c in candidates if c.language != language), default=0.0)
+    if own and max(c.coverage for c in own) >= min(MIN_COVERAGE, other_best / 2):
         candidates = own
     candidates.sort(key=lambda c: c.score, reverse=True)
     chosen: list[_Candidate] = []

@@ -28,7 +28,8 @@ _EN_STOP = frozenset(
 _ZH_STOP = frozenset(
     """的 了 是 在 和 与 及 或 吗 呢 吧 啊 呀 么 什么 怎么 怎样 如何 哪些 哪个 多少 几 要 需要 应该 应当 可以
     能 能不能 是否 有 有没有 没有 我们 我 你 他 她 它 他们 这 那 这个 那个 之 其 对 对于 把 被 让 给 从 到 为 为了
-    就 都 也 还 又 再 才 但 而 并 等 等等 请问 一下 一个 个 上 下 中 里 时 时候 后 前 吗 呢 啥 咋""".split()
+    就 都 也 还 又 再 才 但 而 并 等 等等 请问 一下 一个 个 上 下 中 里 时 时候 后 前 吗 呢 啥 咋
+    多长时间 多长 多久 多少天 几天 几次 几个 什么时候 哪里 哪儿 谁 怎么办 是什么 为什么 必须 一定 能否 分别""".split()
 )
 _ZH_STOP_CHARS = frozenset(
     "的了是在和与及或吗呢吧啊呀么什怎样如何哪些个多少几要需应该当可以能否有没"
@@ -166,16 +167,16 @@ def stem(word: str) -> str:
     return word
 
 
-def tokenize(text: str, *, characters: bool = True) -> list[str]:
-    """Lower-cased tokens; Chinese runs cut by jieba (search mode adds the sub-words) and,
-    with ``characters``, their single characters too."""
+def tokenize(text: str, *, characters: bool = True, precise: bool = False) -> list[str]:
+    """Lower-cased tokens; Chinese runs cut by jieba (search mode adds the sub-words, unless
+    ``precise``) and, with ``characters``, their single characters too."""
     tokens: list[str] = []
     jieba = None
     for m in _CJK_RUN.finditer(text):
         piece = m.group()
         if "\u3400" <= piece[0] <= "\ufaff":
             jieba = jieba or _jieba()
-            words = jieba.lcut_for_search(piece)
+            words = jieba.lcut(piece) if precise else jieba.lcut_for_search(piece)
             tokens.extend(w for w in words if w not in _ZH_STOP)
             # Single characters too: a question's word ("几审") often differs from the
             # document's ("三审"), and the shared character still carries the meaning.
@@ -204,6 +205,13 @@ def translations(token: str) -> tuple[str, ...]:
 def translate_tokens(tokens: list[str]) -> list[str]:
     """Glossary translations of ``tokens``, in order, without repeats."""
     return list(dict.fromkeys(t for token in tokens for t in translations(token)))
+
+
+def subwords(word: str) -> list[str]:
+    """The shorter words jieba's search mode finds inside a Chinese compound (not the word itself)."""
+    if len(word) < 3 or not ("\u3400" <= word[0] <= "\ufaff"):
+        return []
+    return [w for w in _jieba().lcut_for_search(word) if w != word and w not in _ZH_STOP]
 
 
 def match_expression(tokens: list[str]) -> str:
