@@ -135,6 +135,9 @@ class BigramText:
 # ---------------------------------------------------------------------------- building
 
 
+REFERENCE_COLLECTION = "reference_all"
+
+
 def build_index(data_dir: Path, size: int, seed: int) -> dict[str, Any]:
     """``size`` synthetic chunks in documents of 100, written like an ingest writes them."""
     import numpy as np
@@ -146,6 +149,7 @@ def build_index(data_dir: Path, size: int, seed: int) -> dict[str, Any]:
     data_dir.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(settings.knowledge_db)
     store = VectorStore(path=settings.chroma_dir)
+    reference = store.client.get_or_create_collection(REFERENCE_COLLECTION, metadata={"hnsw:space": "cosine"})
     catalog.set_meta("embedding_model", "e5-small")
     catalog.set_meta("embedding_fingerprint", FINGERPRINTS["e5-small"])
     t_store = t_catalog = t_gen = 0.0
@@ -168,6 +172,8 @@ def build_index(data_dir: Path, size: int, seed: int) -> dict[str, Any]:
         t1 = time.perf_counter()
         meta = [{"sha": sha, "language": c.language, "page": c.page, "kind": kind} for c in chunks]
         store.add(chunk_ids(sha, n), vectors, meta)
+        # The reference dense-only path: every vector in ONE plain collection, as the tutorial has it.
+        reference.upsert(ids=chunk_ids(sha, n), embeddings=vectors.tolist())
         t2 = time.perf_counter()
         fields = {
             "doc": name,
@@ -258,7 +264,7 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
         catalog.set_meta("embedding_fingerprint", FINGERPRINTS[model])
 
     reference = HuggingFaceEmbeddings(model_name=str(bundled_minilm_path()))
-    ref_collection = kbs["e5-small"].store.collection  # the same Chroma collection
+    ref_collection = shared.client.get_collection(REFERENCE_COLLECTION)  # all vectors, one collection
 
     def dense_only(q: str) -> Any:
         vector = reference.embed_query(q)

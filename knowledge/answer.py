@@ -147,14 +147,31 @@ def coverage(weights: dict[str, float], text: str, *, cross: bool = False, parti
     if not total:
         return 0.0
     present = set(tokenize(text))
+
+    def has(token: str) -> bool:
+        return token in present or (cross and any(t in present for t in translations(token)))
+
     found = 0.0
     for token, weight in weights.items():
-        if token in present or (cross and any(t in present for t in translations(token))):
+        if has(token):
             found += weight
         elif partial and (parts := subwords(token)):  # a compound ("网民留言") partly there ("留言")
-            found += weight * sum(p in present for p in parts) / len(parts)
+            found += weight * sum(has(p) for p in parts) / len(parts)
     return found / total
 
+
+# A question that asks for an amount or a time is answered by a sentence that states one.
+_ASKS_AMOUNT = re.compile(
+    r"多久|多长|多少|几[天次个审小分条种项级名]|何时|什么时候|哪天|时限|期限"
+    r"|\bhow (many|much|long|often|fast|soon)\b|\bwhen\b|\bwhat time\b|\bdeadline",
+    re.IGNORECASE,
+)
+_STATES_AMOUNT = re.compile(
+    r"[0-9０-９]+|[一二两三四五六七八九十百]+\s*(?:个)?(?:工作日|天|日|小时|分钟|次|审|级|名|字|周|月|年)"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twice|once)\b",
+    re.IGNORECASE,
+)
+AMOUNT_BONUS = 0.15
 
 _LIST_MARK = re.compile(r"^(?:[-*•·]\s*)?(?:\[[ xX]?\]\s*)?")
 _INTRODUCES = ("：", ":", "如下", "包括", "following")
@@ -190,16 +207,19 @@ def best_sentences(
     only when no sentence in the question's language covers the question well enough."""
     language = ui_language(query)
     weights = query_weights(query, idf, precise=True)
+    asks_amount = bool(_ASKS_AMOUNT.search(query))
     candidates: list[_Candidate] = []
     for index, hit in enumerate(hits):
         rank_bonus = 0.3 / (index + 1)  # the fused ranking knows more than word overlap
         cross = hit.language != language
         for text in _passages(hit):
             cover = coverage(weights, text, cross=cross, partial=True)
-            candidates.append(_Candidate(index, text, hit.language, cover + rank_bonus, cover))
+            bonus = rank_bonus + (AMOUNT_BONUS if asks_amount and _STATES_AMOUNT.search(text) else 0.0)
+            candidates.append(_Candidate(index, text, hit.language, cover + bonus, cover))
     own = [c for c in candidates if c.language == language]
     other_best = max((c.coverage for c in candidates if c.language != language), default=0.0)
-    if own and max(c.coverage for c in own) >= min(MIN_COVERAGE, other_best / 2):
+    own_best = max((c.coverage for c in own), default=0.0)
+    if own_best > 0 and own_best >= min(MIN_COVERAGE, other_best / 2):
         candidates = own
     candidates.sort(key=lambda c: c.score, reverse=True)
     chosen: list[_Candidate] = []

@@ -23,6 +23,8 @@ import sqlite_utils
 from .chunking import Chunk
 from .lexical import match_expression, tokenize
 
+COMMON_TOKEN_MIN_CHUNKS = 1000
+COMMON_TOKEN_SHARE = 0.25
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
@@ -330,7 +332,15 @@ class Catalog:
         return {r["id"]: _doc_record(r) for r in rows}
 
     def keyword_search(self, tokens: list[str], limit: int, language: str | None = None) -> list[tuple[str, float]]:
-        """(chunk_id, bm25 score, higher is better) for chunks matching any token."""
+        """(chunk_id, bm25 score, higher is better) for chunks matching any token.
+
+        In a large index, tokens found in over a quarter of all chunks (common Chinese
+        characters, mostly) are left out of the match: BM25 gives them almost no weight, but
+        OR-ing them in makes SQLite score nearly every chunk (117 ms against 63 ms at 100k)."""
+        doc_freq, total = self.doc_freq(tokens)
+        if total >= COMMON_TOKEN_MIN_CHUNKS:
+            rare = [t for t in tokens if doc_freq.get(t, 0) <= total * COMMON_TOKEN_SHARE]
+            tokens = rare or sorted(tokens, key=lambda t: doc_freq.get(t, 0))[:3]
         expression = match_expression(tokens)
         if not expression:
             return []

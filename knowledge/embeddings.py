@@ -15,6 +15,7 @@ from two models are never mixed (see :class:`~knowledge.errors.ReindexNeeded`).
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from pathlib import Path
@@ -23,6 +24,10 @@ from typing import Protocol
 import numpy as np
 
 from .errors import EmbeddingError
+
+# OpenMP threads that spin while waiting make one query embedding 5-30x slower whenever the
+# other core is busy (an upload being indexed, another process): measured in BENCHMARKS.md.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from .settings import Settings
 
 
@@ -74,8 +79,6 @@ class SentenceTransformerEmbedder:
     """Any sentence-transformers model in a local folder (the bundled MiniLM included)."""
 
     def __init__(self, path: Path, *, name: str | None = None, batch_size: int = 32) -> None:
-        import os
-
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub at run time
         try:
             from sentence_transformers import SentenceTransformer

@@ -43,7 +43,7 @@ from .store import VectorStore
 Status = Literal["added", "updated", "unchanged", "failed"]
 # (file name, chunks embedded so far, chunks in the file)
 Progress = Callable[[str, int, int], None]
-EMBED_BATCH = 16
+EMBED_BATCH = 32  # larger batches embed faster; progress still moves every few seconds
 
 
 @dataclass(frozen=True)

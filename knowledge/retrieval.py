@@ -190,13 +190,11 @@ def _fuse(ranked: list[tuple[str, float, list[tuple[str, float]]]], method: str,
 
 
 def _similarities(store: VectorStore, qvec: np.ndarray, ids: list[str]) -> dict[str, float]:
-    got = store._guard("read vectors", store.collection.get, ids=ids, include=["embeddings"])
-    vectors = np.asarray(got["embeddings"], dtype=np.float32)
-    if vectors.size == 0:
-        return {}
-    norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(qvec) or 1.0)
-    sims = vectors @ qvec / np.where(norms == 0, 1, norms)
-    return {cid: float(s) for cid, s in zip(got["ids"], sims, strict=True)}
+    qnorm = float(np.linalg.norm(qvec)) or 1.0
+    return {
+        cid: float(vector @ qvec / ((float(np.linalg.norm(vector)) or 1.0) * qnorm))
+        for cid, vector in store.vectors(ids).items()
+    }
 
 
 def _hit(
