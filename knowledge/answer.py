@@ -40,7 +40,7 @@ SIMILARITY_WEIGHT = 3.0
 MIN_SUPPORT = 2.80
 MIN_COVERAGE = 0.30  # the question's language is preferred for quotes above this coverage
 MAX_SENTENCES = 3
-FAQ_MIN_SIMILARITY = 0.93
+FAQ_MIN_SIMILARITY = 0.96  # e5 puts a paraphrase at ~0.98, a different question on the same topic at ~0.94
 
 _FOLLOW_UP = re.compile(
     r"^(and|what about|how about|and for|also|same for|if|but)\b|^(那|那么|还有|如果|要是|另外|再|也)|[吗呢]？?$",
@@ -290,12 +290,6 @@ def refusal(question: str, hits: Sequence[Hit]) -> tuple[str, tuple[tuple[str, s
 
 def idf_table(doc_freq: dict[str, int], total: int) -> dict[str, float]:
     return {t: math.log(1 + (total - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
-
-
-def stream_text(answer: Answer, size: int = 12) -> Iterator[str]:
-    """Pieces of an already-composed answer, for a chat page that renders as it streams."""
-    for i in range(0, len(answer.text), size):
-        yield answer.text[i : i + size]
 
 
 # ---------------------------------------------------------------------------- the one entry point

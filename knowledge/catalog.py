@@ -25,6 +25,7 @@ from .lexical import match_expression, tokenize
 
 COMMON_TOKEN_MIN_CHUNKS = 1000
 COMMON_TOKEN_SHARE = 0.25
+MAX_MATCH_TOKENS = 16
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
@@ -341,6 +342,9 @@ class Catalog:
         if total >= COMMON_TOKEN_MIN_CHUNKS:
             rare = [t for t in tokens if doc_freq.get(t, 0) <= total * COMMON_TOKEN_SHARE]
             tokens = rare or sorted(tokens, key=lambda t: doc_freq.get(t, 0))[:3]
+        # The rarest tokens carry the match; OR-ing twenty more only adds rows to score.
+        present = sorted((t for t in dict.fromkeys(tokens) if doc_freq.get(t, 0) > 0), key=lambda t: doc_freq[t])
+        tokens = present[:MAX_MATCH_TOKENS]
         expression = match_expression(tokens)
         if not expression:
             return []

@@ -61,9 +61,9 @@ class IngestResult:
         return f"{self.status:<9} {self.doc}{size}{detail}"
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
-    """Files to ingest: (path, named explicitly). Folders are walked in sorted order,
-    skipping hidden files and files of types we do not read."""
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files to ingest. Folders are walked in sorted order, skipping hidden files and files of
+    types we do not read; a file named explicitly is always tried (and fails clearly if unsupported)."""
     for path in paths:
         path = Path(path)
         if path.is_dir():
@@ -71,9 +71,9 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
                 rel = child.relative_to(path)
                 if child.is_file() and not any(p.startswith(".") for p in rel.parts):
                     if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                        yield child, False
+                        yield child
         else:
-            yield path, True
+            yield path
 
 
 class KnowledgeBase:
@@ -197,7 +197,7 @@ class KnowledgeBase:
         """Ingest files and folders; one result per file, failures included (the batch goes on)."""
         results: list[IngestResult] = []
         with self._writing():
-            for path, _explicit in iter_files(paths):
+            for path in iter_files(paths):
                 results.append(self._ingest_one(path, path.name, kind=kind, progress=progress, added_by=added_by))
         return results
 
