@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,17 +22,12 @@ import sqlite_utils
 
 from .chunking import Chunk
 from .lexical import match_expression, tokenize
+from .migrations import Migrations
 
 COMMON_TOKEN_MIN_CHUNKS = 1000
 COMMON_TOKEN_SHARE = 0.25
 MAX_MATCH_TOKENS = 16
-Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[tuple[str, Migration]] = []
-
-
-def migration(fn: Migration) -> Migration:
-    MIGRATIONS.append((fn.__name__, fn))
-    return fn
+migration = Migrations()
 
 
 @migration
@@ -174,14 +169,7 @@ class Catalog:
 
     def _migrate(self) -> None:
         with self._lock:
-            self.db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
-            done = {row[0] for row in self.db.execute("SELECT name FROM _migrations").fetchall()}
-            for name, fn in MIGRATIONS:
-                if name in done:
-                    continue
-                with self.transaction():
-                    fn(self.db)
-                    self.db.execute("INSERT INTO _migrations VALUES (?, ?)", [name, _now()])
+            migration.apply(self.db)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

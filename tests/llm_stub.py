@@ -36,9 +36,13 @@ class StubLLM:
             def _json(self, text: str, model: str) -> None:
                 payload = json.dumps(
                     {
-                        "id": "stub-1", "object": "chat.completion", "created": 0, "model": model,
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                                     "finish_reason": "stop"}],
+                        "id": "stub-1",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": model,
+                        "choices": [
+                            {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                        ],
                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
                     }
                 ).encode()
@@ -57,7 +61,10 @@ class StubLLM:
                 for piece in pieces + [None]:
                     delta = {"content": piece} if piece is not None else {}
                     chunk = {
-                        "id": "stub-1", "object": "chat.completion.chunk", "created": 0, "model": model,
+                        "id": "stub-1",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": model,
                         "choices": [{"index": 0, "delta": delta, "finish_reason": None if piece else "stop"}],
                     }
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())

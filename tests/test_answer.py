@@ -86,13 +86,19 @@ def test_refusal_in_the_question_language_is_recorded_as_a_gap(corpus: Knowledge
     assert not en.grounded and en.text.startswith("Not found in the knowledge base")
     assert en.closest and en.closest[0][0] in {"review.pdf", "replies.md", "security.md", "contractor.md"}
     gaps = corpus.catalog.gaps()
-    assert [g["question"] for g in gaps] == ["抖音蓝V认证的年费是多少钱？", "What is the fee for a Douyin blue-V certification?"]
+    assert [g["question"] for g in gaps] == [
+        "抖音蓝V认证的年费是多少钱？",
+        "What is the fee for a Douyin blue-V certification?",
+    ]
     assert gaps[0]["asked_by"] == "li"
 
 
 def test_follow_up_is_resolved_against_the_previous_question(corpus: KnowledgeBase):
     history = ["How fast must we answer messages from the public?"]
-    assert resolve_follow_up("And for WeChat groups?", history) == "How fast must we answer messages from the public? And for WeChat groups?"
+    assert (
+        resolve_follow_up("And for WeChat groups?", history)
+        == "How fast must we answer messages from the public? And for WeChat groups?"
+    )
     assert resolve_follow_up("Who keeps the password safe for the office account?", history).startswith("Who")
     result = answer(corpus, "And for WeChat groups?", history=history)
     assert result.grounded and "same day" in result.text
@@ -117,9 +123,7 @@ def test_curated_answer_returned_verbatim(corpus: KnowledgeBase):
 
 
 def _model(stub: StubLLM, timeout: float = 5.0):
-    return make_chat_model(
-        Settings.from_env(llm_base_url=stub.base_url, llm_model="stub-chat", llm_timeout_s=timeout)
-    )
+    return make_chat_model(Settings.from_env(llm_base_url=stub.base_url, llm_model="stub-chat", llm_timeout_s=timeout))
 
 
 def test_llm_answer_keeps_valid_citations_and_drops_invented_ones(corpus: KnowledgeBase):

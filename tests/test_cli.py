@@ -30,7 +30,10 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("cli")
     docs = base / "docs"
     docs.mkdir()
-    make_pdf(docs / "review.pdf", ["第一条 发布前实行三审三校，编辑初审、科室负责人复审、分管领导终审。", "第二条 错误须在2小时内更正。"])
+    make_pdf(
+        docs / "review.pdf",
+        ["第一条 发布前实行三审三校，编辑初审、科室负责人复审、分管领导终审。", "第二条 错误须在2小时内更正。"],
+    )
     (docs / "reply.txt").write_bytes("网民留言办理规定\n一般咨询应在3个工作日内答复。".encode("gb18030"))
     (docs / "security.md").write_text("# Security\n\nRevoke access on the day a staff member leaves.")
     (docs / "broken.pdf").write_bytes(b"%PDF-1.7\n garbage")
