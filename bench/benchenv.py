@@ -32,3 +32,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+def write_results(out: Path, payload: dict, started: float) -> None:
+    """Write a benchmark's JSON (numpy numbers as floats) and say where it went."""
+    import json
+    import time
+
+    payload["total_s"] = time.perf_counter() - started
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=float) + "\n", encoding="utf-8")
+    print(f"\nwrote {out} (total {payload['total_s']:.0f} s)")

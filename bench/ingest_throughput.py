@@ -23,7 +23,6 @@ Prints a Markdown table and writes bench/results/ingest.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchenv import ROOT  # noqa: E402  (sets the environment first)
+from benchenv import ROOT, write_results  # noqa: E402  (sets the environment first)
 
 import knowledge.kb as kb_module  # noqa: E402
 from knowledge.embeddings import bundled_minilm_path, make_embedder  # noqa: E402
@@ -693,11 +692,8 @@ def main() -> int:
         "goals": goals,
         "ablation": ablation,
         "rss_mb_end": rss_mb(),
-        "total_s": time.perf_counter() - started,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=float) + "\n", encoding="utf-8")
-    print(f"\nwrote {args.out} (total {payload['total_s']:.0f} s)")
+    write_results(args.out, payload, started)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0

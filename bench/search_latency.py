@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchenv import ROOT  # noqa: E402  (sets the environment first)
+from benchenv import ROOT, write_results  # noqa: E402  (sets the environment first)
 
 from knowledge.catalog import Catalog, chunk_ids  # noqa: E402
 from knowledge.chunking import Chunk  # noqa: E402
@@ -457,11 +457,8 @@ def main() -> int:
         },
         "sizes": report,
         "goals": goals,
-        "total_s": time.perf_counter() - started,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwrote {args.out} (total {payload['total_s']:.0f} s)")
+    write_results(args.out, payload, started)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0
