@@ -240,9 +240,9 @@ def load_pdf(name: str, data: bytes) -> LoadedDocument:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
-                ok = reader.decrypt("")
+                ok = bool(reader.decrypt(""))  # some PDFs are "encrypted" with an empty password
             except Exception:
-                ok = 0
+                ok = False
             if not ok:
                 raise EncryptedDocument(
                     f"{name}: the PDF is password-protected - save an unprotected copy and upload that"
