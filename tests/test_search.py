@@ -84,6 +84,7 @@ def test_model_change_requires_reindex(corpus: KnowledgeBase, tmp_path: Path):
     results = other.reindex()
     assert {r.status for r in results} == {"updated"}
     assert other.verify()["missing_vectors"] == 0 and other.verify()["orphan_vectors"] == 0
+    assert other.verify()["pending"] == 0
     assert other.search("password rotation", k=1)[0].doc == "security.md"
     titles = {d.doc: d.title for d in other.documents()}
     assert titles["review.pdf"] == "柳塘区政务新媒体内容审核发布办法"
