@@ -231,9 +231,7 @@ class Catalog:
             if old is not None:
                 self._delete_rows(old.id)
                 if old.sha256 != fields["sha256"]:  # a forced re-index keeps its vectors' version
-                    self.db.execute(
-                        "INSERT OR REPLACE INTO pending_vectors VALUES (?, 'delete', ?)", [old.sha256, now]
-                    )
+                    self.db.execute("INSERT OR REPLACE INTO pending_vectors VALUES (?, 'delete', ?)", [old.sha256, now])
             row = dict(fields, meta=json.dumps(fields.get("meta", {}), ensure_ascii=False), chunks=len(chunks))
             row.update(updated_at=now, added_at=old.added_at if old else now)
             if old is not None:

@@ -30,12 +30,10 @@ from .chunking import Chunk, chunk_document, embedding_text
 from .embeddings import Embedder, make_embedder
 from .errors import (
     DocumentNotFound,
-    FileTooLarge,
     KnowledgeError,
     ReindexNeeded,
-    UnsupportedFileType,
 )
-from .loaders import KINDS, SUPPORTED_SUFFIXES, LoadedDocument, guess_kind, load_bytes
+from .loaders import KINDS, SUPPORTED_SUFFIXES, LoadedDocument, check_file, guess_kind, load_bytes
 from .retrieval import DEFAULT_WEIGHTS, FusionWeights, Hit, hybrid_search
 from .settings import Settings
 from .store import VectorStore
@@ -255,17 +253,7 @@ class KnowledgeBase:
     ) -> IngestResult:
         if kind is not None and kind not in KINDS:
             raise KnowledgeError(f"Unknown kind '{kind}' - use one of {', '.join(KINDS)}")
-        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise UnsupportedFileType(
-                f"unsupported file type '{Path(name).suffix or '(none)'}' - use PDF, DOCX, Markdown, TXT or HTML"
-            )
-        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FileTooLarge(
-                f"{size / 1e6:.1f} MB is over the {self.settings.max_file_mb:g} MB limit - "
-                f"split the file or raise APP_MAX_FILE_MB"
-            )
+        check_file(name, path.stat().st_size, int(self.settings.max_file_mb * 1024 * 1024))
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         old = self.catalog.find_document(name)

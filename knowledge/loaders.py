@@ -66,21 +66,26 @@ class LoadedDocument:
         return "\n".join(s.text for s in self.sections if s.page == page)
 
 
+def check_file(name: str, size: int, max_bytes: int | None = None) -> None:
+    """The checks made before a file is read at all: a type we read, and not too large."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFileType(f"{name}: unsupported file type '{suffix or '(none)'}' - use {_FORMATS}")
+    if max_bytes is not None and size > max_bytes:
+        raise FileTooLarge(
+            f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1024 / 1024:g} MB limit - "
+            f"split the file or raise APP_MAX_FILE_MB"
+        )
+
+
 def load_file(path: Path, *, max_bytes: int | None = None) -> LoadedDocument:
     """Read ``path`` into a :class:`LoadedDocument` or raise a :class:`LoadError`."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise UnsupportedFileType(f"{path.name}: unsupported file type '{suffix or '(none)'}' - use {_FORMATS}")
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise LoadError(f"{path.name}: cannot read the file ({exc.strerror})") from exc
-    if max_bytes is not None and size > max_bytes:
-        raise FileTooLarge(
-            f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit - "
-            f"split the file or raise APP_MAX_FILE_MB"
-        )
+    check_file(path.name, size, max_bytes)
     return load_bytes(path.name, path.read_bytes())
 
 
