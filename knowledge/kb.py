@@ -18,6 +18,7 @@ import dataclasses
 import fcntl
 import hashlib
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from .loaders import KINDS, SUPPORTED_SUFFIXES, LoadedDocument, check_file, gues
 from .retrieval import DEFAULT_WEIGHTS, FusionWeights, Hit, hybrid_search
 from .settings import Settings
 from .store import VectorStore
+from .uploads import safe_filename
 
 Status = Literal["added", "updated", "unchanged", "failed"]
 # (file name, chunks embedded so far, chunks in the file)
@@ -222,6 +224,34 @@ class KnowledgeBase:
                 force=force,
                 title=title,
             )
+
+    def ingest_upload(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        kind: str | None = None,
+        progress: Progress | None = None,
+        added_by: str = "",
+    ) -> IngestResult:
+        """Ingest bytes that came through the browser under a sanitised version of ``name``.
+
+        Never raises for a bad file: the result says what went wrong, so a batch of uploads goes on.
+        """
+        try:
+            safe = safe_filename(name)
+            check_file(safe, len(data), int(self.settings.max_file_mb * 1024 * 1024))
+        except KnowledgeError as exc:
+            return IngestResult(name, name, "failed", _one_line(str(exc), name))
+        incoming = self.settings.data_dir / "incoming"
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=incoming, suffix=Path(safe).suffix)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            return self.ingest_file(Path(tmp), name=safe, kind=kind, progress=progress, added_by=added_by)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
     def _ingest_one(
         self,

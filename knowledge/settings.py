@@ -43,6 +43,18 @@ class Settings:
     llm_api_key: str = _setting("", "API key for the LLM endpoint.")
     llm_provider: str = _setting("openai", "'openai' (any OpenAI-compatible server) or 'ollama'.")
     llm_timeout_s: float = _setting(30.0, "Seconds before an LLM call is abandoned and the extractive answer is used.")
+    idle_minutes: float = _setting(30.0, "Minutes without activity after which the app signs a user out.")
+    auth: str = _setting(
+        "local",
+        "'local' (accounts with passwords in app.db) or 'oidc' (Streamlit's st.login single sign-on, "
+        "configured in .streamlit/secrets.toml; people still need an account in app.db for their role).",
+    )
+
+    def __post_init__(self) -> None:
+        if self.auth not in ("local", "oidc"):
+            raise ConfigError(f"APP_AUTH={self.auth!r} is not valid - use 'local' or 'oidc'")
+        if self.idle_minutes <= 0:
+            raise ConfigError("APP_IDLE_MINUTES must be a positive number of minutes")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -66,6 +78,10 @@ class Settings:
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def app_db(self) -> Path:
+        return self.data_dir / "app.db"
 
     @property
     def uploads_dir(self) -> Path:

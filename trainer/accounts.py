@@ -95,6 +95,11 @@ def require_role(user: User | None, *roles: str) -> User:
     return user
 
 
+def session_expired(last_seen: float, now: float, idle_minutes: float) -> bool:
+    """True when a signed-in session has been idle for longer than ``idle_minutes``."""
+    return now - last_seen > idle_minutes * 60
+
+
 def _now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 

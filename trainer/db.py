@@ -44,6 +44,41 @@ def m001_users(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX sign_ins_user_at ON sign_ins(username, at)")
 
 
+@migration
+def m002_asks(db: sqlite_utils.Database) -> None:
+    # Every question asked in the chat, with what the app answered and how well it was supported,
+    # so trainers can see usage and what the knowledge base is missing.
+    db.execute(
+        """CREATE TABLE asks (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            question TEXT NOT NULL,
+            query TEXT NOT NULL DEFAULT '',
+            answer TEXT NOT NULL,
+            grounded INTEGER NOT NULL,
+            mode TEXT NOT NULL,
+            language TEXT NOT NULL,
+            support REAL NOT NULL DEFAULT 0,
+            citations TEXT NOT NULL DEFAULT '[]',
+            hits TEXT NOT NULL DEFAULT '[]',
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX asks_at ON asks(at)")
+    db.execute("CREATE INDEX asks_user ON asks(username)")
+    # One rating per answer and person; a second click changes it.
+    db.execute(
+        """CREATE TABLE answer_feedback (
+            ask_id INTEGER NOT NULL REFERENCES asks(id) ON DELETE CASCADE,
+            username TEXT NOT NULL COLLATE NOCASE,
+            rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+            reason TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            PRIMARY KEY (ask_id, username)
+        )"""
+    )
+
+
 def open_db(path: Path) -> sqlite_utils.Database:
     """Open (creating and migrating if needed) the app database at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)

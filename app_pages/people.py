@@ -1,0 +1,88 @@
+"""People: accounts. Trainers manage learners; admins manage everyone (``trainer.people`` checks)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import ui
+from trainer import people
+from trainer.accounts import ROLES
+from trainer.errors import TrainerError
+
+user = ui.page_user(*people.MANAGERS)
+svc = ui.services()
+roles = list(ROLES) if user.role == "admin" else ["learner"]
+role_names = {r: ui.tr("role_" + r) for r in ROLES}  # resolved now: widgets call format_func later
+
+st.title(ui.tr("people_title"))
+
+once = st.session_state.pop("password_once", None)
+if once:
+    st.success(ui.tr(once["message"], username=once["username"]))
+    st.code(once["password"], language=None)
+
+users = people.list_users(user, svc.accounts)
+st.dataframe(
+    [
+        {
+            ui.tr("username"): u.username,
+            ui.tr("full_name"): u.name,
+            ui.tr("department"): u.department,
+            ui.tr("role"): role_names[u.role],
+            ui.tr("active"): u.active,
+        }
+        for u in users
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+with st.expander(ui.tr("add_user"), expanded=len(users) < 2):
+    with st.form("add_user", clear_on_submit=True):
+        cols = st.columns(2)
+        username = cols[0].text_input(ui.tr("username"))
+        name = cols[1].text_input(ui.tr("full_name"))
+        department = cols[0].text_input(ui.tr("department"))
+        role = cols[1].selectbox(ui.tr("role"), roles, format_func=role_names.__getitem__)
+        password = st.text_input(ui.tr("initial_password"), type="password", help=ui.tr("password_rules"))
+        if st.form_submit_button(ui.tr("create"), type="primary"):
+            try:
+                created, shown = people.add_user(
+                    user, svc.accounts, username, str(role), name=name, department=department, password=password
+                )
+            except TrainerError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["password_once"] = {
+                    "message": "created_with_password",
+                    "username": created.username,
+                    "password": shown if not password else "••••••••••",
+                }
+                st.rerun()
+
+manageable = [u.username for u in users if u.role in roles]
+if manageable:
+    target = st.selectbox(ui.tr("pick_user"), manageable, index=None, key="people_target")
+    if target:
+        chosen = next(u for u in users if u.username == target)
+        cols = st.columns(2)
+        if cols[0].button(ui.tr("reset_password"), key="reset_password"):
+            try:
+                new = people.reset_password(user, svc.accounts, target)
+            except TrainerError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["password_once"] = {
+                    "message": "new_password_once",
+                    "username": target,
+                    "password": new,
+                }
+                st.rerun()
+        toggle = ui.tr("deactivate") if chosen.active else ui.tr("activate")
+        if cols[1].button(toggle, key="toggle_active"):
+            try:
+                people.set_active(user, svc.accounts, target, not chosen.active)
+            except TrainerError as exc:
+                st.error(str(exc))
+            else:
+                st.rerun()

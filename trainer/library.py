@@ -1,0 +1,122 @@
+"""What the Library page does, with the role check inside every action (not only in the page).
+
+Admins change the knowledge base; trainers may look at it and test retrieval; everyone may open
+the original of a document an answer cites.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge.catalog import DocumentRecord
+from knowledge.errors import KnowledgeError
+from knowledge.kb import IngestResult, KnowledgeBase, Progress
+from knowledge.retrieval import Hit
+
+from .accounts import User, require_role
+
+VIEWERS = ("trainer", "admin")
+EDITORS = ("admin",)
+READERS = ("learner", "trainer", "admin")
+
+
+@dataclass(frozen=True)
+class Original:
+    file_name: str
+    mime: str
+    data: bytes
+
+
+_MIME = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".txt": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+}
+
+
+def documents(user: User, kb: KnowledgeBase) -> list[DocumentRecord]:
+    require_role(user, *VIEWERS)
+    return kb.documents()
+
+
+def filter_documents(
+    docs: Sequence[DocumentRecord],
+    text: str = "",
+    kinds: Sequence[str] = (),
+    languages: Sequence[str] = (),
+) -> list[DocumentRecord]:
+    """The table's search box and filters: words match title or file name, case-insensitively."""
+    words = text.lower().split()
+    return [
+        d
+        for d in docs
+        if (not kinds or d.kind in kinds)
+        and (not languages or d.language in languages)
+        and all(w in d.title.lower() or w in d.doc.lower() for w in words)
+    ]
+
+
+def upload(
+    user: User,
+    kb: KnowledgeBase,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    kind: str | None = None,
+    progress: Progress | None = None,
+) -> list[IngestResult]:
+    """One result per file, in order; a bad file fails alone and the batch goes on."""
+    require_role(user, *EDITORS)
+    return [kb.ingest_upload(name, data, kind=kind, progress=progress, added_by=user.username) for name, data in files]
+
+
+def remove(user: User, kb: KnowledgeBase, doc: str) -> DocumentRecord:
+    require_role(user, *EDITORS)
+    return kb.remove(doc)
+
+
+def reindex(user: User, kb: KnowledgeBase, progress: Progress | None = None) -> list[IngestResult]:
+    require_role(user, *EDITORS)
+    return kb.reindex(progress=progress)
+
+
+def retrieval_test(user: User, kb: KnowledgeBase, question: str, k: int = 8) -> list[Hit]:
+    """The ranked passages for ``question``: the very search the chat runs."""
+    require_role(user, *VIEWERS)
+    return kb.search(question, k=k)
+
+
+def original(user: User, kb: KnowledgeBase, doc: str) -> Original:
+    """The file as it was uploaded, for the citation's download button."""
+    require_role(user, *READERS)
+    record = kb.document(doc)
+    path = kb.stored_file(record)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"The original of '{doc}' is missing from the data folder - upload it again") from exc
+    suffix = path.suffix.lower()
+    return Original(record.doc, _MIME.get(suffix, "application/octet-stream"), data)
+
+
+def page_excerpt(user: User, kb: KnowledgeBase, doc: str, page: int) -> Original | None:
+    """A one-page PDF of the cited page, or None when the original is not a PDF."""
+    from pypdf import PdfReader, PdfWriter
+
+    full = original(user, kb, doc)
+    if full.mime != "application/pdf":
+        return None
+    reader = PdfReader(io.BytesIO(full.data))
+    if not 1 <= page <= len(reader.pages):
+        return None
+    writer = PdfWriter()
+    writer.add_page(reader.pages[page - 1])
+    out = io.BytesIO()
+    writer.write(out)
+    stem = full.file_name.rsplit(".", 1)[0]
+    return Original(f"{stem}-p{page}.pdf", full.mime, out.getvalue())
