@@ -15,15 +15,17 @@ st.set_page_config(page_title="GovMedia Academy · 政务新媒体学院", page_
 
 user = ui.current_user()
 if user is None:
-    page = st.navigation([st.Page("app_pages/sign_in.py", title=ui.tr("page_sign_in"), icon="🔑")], position="hidden")
+    page = st.navigation(
+        [st.Page("app_pages/sign_in.py", title=ui.tr("page_sign_in"), icon=":material/login:")], position="hidden"
+    )
     page.run()
     st.stop()
 
-pages = [st.Page("app_pages/ask.py", title=ui.tr("page_ask"), icon="💬", default=True)]
+pages = [st.Page("app_pages/ask.py", title=ui.tr("page_ask"), icon=":material/forum:", default=True)]
 if user.can("trainer", "admin"):
-    pages.append(st.Page("app_pages/library.py", title=ui.tr("page_library"), icon="📚"))
-    pages.append(st.Page("app_pages/people.py", title=ui.tr("page_people"), icon="👥"))
-pages.append(st.Page("app_pages/account.py", title=ui.tr("page_account"), icon="👤"))
+    pages.append(st.Page("app_pages/library.py", title=ui.tr("page_library"), icon=":material/library_books:"))
+    pages.append(st.Page("app_pages/people.py", title=ui.tr("page_people"), icon=":material/group:"))
+pages.append(st.Page("app_pages/account.py", title=ui.tr("page_account"), icon=":material/account_circle:"))
 page = st.navigation(pages)
 
 with st.sidebar:

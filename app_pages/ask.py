@@ -109,7 +109,8 @@ for turn in turns:
     with st.chat_message("assistant"):
         show_answer(turn["answer"], turn["ask_id"])
 
-if not turns:
+question = st.chat_input(ui.tr("ask_placeholder"), max_chars=500) or st.session_state.pop("pending_question", None)
+if not turns and not question:
     st.markdown(ui.tr("examples"))
     cols = st.columns(2)
     for i in range(1, 5):
@@ -117,11 +118,10 @@ if not turns:
         if cols[(i - 1) % 2].button(example, key=f"example_{i}"):
             st.session_state["pending_question"] = example
             st.rerun()
-elif st.button(ui.tr("clear_chat"), key="clear_chat"):
+elif turns and st.button(ui.tr("clear_chat"), key="clear_chat"):
     st.session_state["turns"] = []
     st.rerun()
 
-question = st.chat_input(ui.tr("ask_placeholder"), max_chars=500) or st.session_state.pop("pending_question", None)
 if question:
     with st.chat_message("user"):
         ui.plain(question)

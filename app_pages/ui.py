@@ -135,8 +135,12 @@ _MD_SPECIAL = set(string.punctuation)
 def md_escape(text: str) -> str:
     """Document text as literal Markdown: every ASCII punctuation mark backslash-escaped (CommonMark
     allows it for all of them), so no link, image, HTML or heading can come from a document."""
-    escaped = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
-    return escaped.replace("\n", "  \n")
+    lines = []
+    for line in text.split("\n"):
+        bullet = line.startswith("- ")  # the answer's own list of quoted sentences stays a list
+        body = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in (line[2:] if bullet else line))
+        lines.append("- " + body if bullet else body + "  ")
+    return "\n".join(lines)
 
 
 def plain(text: str) -> None:

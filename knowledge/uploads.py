@@ -27,16 +27,16 @@ def safe_filename(name: str) -> str:
     base = PureWindowsPath(PurePosixPath(name or "").name).name  # drops both kinds of folder
     base = unicodedata.normalize("NFC", base)
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")  # control, format chars
-    base = _UNSAFE.sub("_", base).strip(" .")
     stem, dot, suffix = base.rpartition(".")
     if not dot:
         stem, suffix = base, ""
-    suffix = suffix.lower()
+    suffix = suffix.strip().lower()
     if "." + suffix not in SUPPORTED_SUFFIXES:
         shown = f".{suffix}" if suffix else "(none)"
         raise UnsupportedFileType(
             f"{name!r}: unsupported file type '{shown}' - use one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
         )
+    stem = _UNSAFE.sub("_", stem)
     stem = re.sub(r"_+", "_", stem).strip(" ._") or "document"
     stem = stem[: MAX_NAME_CHARS - len(suffix) - 1]
     return f"{stem}.{suffix}"

@@ -1,0 +1,143 @@
+"""End to end in a real browser: Debian's headless Chromium, driven by Playwright, against
+``streamlit run`` on loopback with a fresh data folder.
+
+The journey: first start creates the admin, the admin uploads a PDF, asks about it, sees the cited
+answer and gives it a thumbs-up. Screenshots land in test-artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTIFACTS, free_port
+from tests.filemakers import make_pdf
+from trainer.accounts import Accounts
+from trainer.asklog import AskLog
+from trainer.db import open_db
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def server(clean_env: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "APP_DATA_DIR": str(clean_env)}
+    log = open(clean_env.parent / "streamlit.log", "w")
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+            "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("streamlit did not start:\n" + (clean_env.parent / "streamlit.log").read_text()) from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/setup.sh --dev (the test command does)"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(90_000)  # the first question may wait for the model to load
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"e2e-{name}.png"), full_page=True)
+
+
+def test_first_admin_uploads_a_pdf_asks_and_rates(server: str, browser_page, clean_env: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    page = browser_page
+    pdf = make_pdf(
+        tmp_path / "duty-rota.pdf",
+        [
+            "Liutang District duty rota for the government account.",
+            "On public holidays the duty editor checks messages every 4 hours, from 08:00 to 22:00.",
+        ],
+    )
+
+    page.goto(server)
+    page.get_by_text("Create the first administrator").wait_for()
+    page.get_by_label("User name").fill("chief")
+    page.get_by_label("Full name").fill("Chief Editor")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    shot(page, "1-first-admin")
+    page.get_by_role("button", name="Create administrator and sign in").click()
+    page.get_by_text("Ask the knowledge base").first.wait_for()
+
+    page.get_by_role("link", name="Library").click()
+    page.get_by_text("Knowledge-base documents").wait_for()
+    page.locator("input[type=file]").set_input_files(str(pdf))
+    page.get_by_role("button", name="Upload and index").click()
+    page.get_by_text("added · duty-rota.pdf").wait_for()
+    shot(page, "2-library-upload")
+
+    page.get_by_role("link", name="Ask").click()
+    page.get_by_text("Try asking:").wait_for()
+    box = page.get_by_placeholder("e.g. How fast must we answer a message?")
+    box.fill("How often does the duty editor check messages on public holidays?")
+    box.press("Enter")
+    page.get_by_text("Sources", exact=True).wait_for()
+    answer_text = "\n".join(page.locator("[data-testid=stChatMessage]").all_inner_texts())
+    assert "every 4 hours" in answer_text, answer_text
+    page.get_by_text("[1] duty").first.click()  # open the citation
+    page.get_by_role("button", name="Download page 2").wait_for()
+    shot(page, "3-cited-answer")
+
+    page.locator("[data-testid=stFeedback]").last.get_by_role("radio").first.click()  # thumbs up
+    page.get_by_label("Reason (optional)").wait_for()
+    shot(page, "4-rated")
+
+    db = open_db(clean_env / "app.db")
+    chief = Accounts(db).get("chief")
+    deadline = time.time() + 10
+    while True:
+        [row] = AskLog(db).asks(chief)
+        if row["rating"] == 1 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert row["rating"] == 1
+    assert row["grounded"] == 1 and row["citations"][0]["doc"] == "duty-rota.pdf"
+    assert row["citations"][0]["page"] == 2

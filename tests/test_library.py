@@ -1,0 +1,189 @@
+"""The app's actions below the pages: uploads, role checks inside every action, the chat record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from knowledge.answer import answer
+from knowledge.errors import UnsupportedFileType
+from knowledge.kb import KnowledgeBase
+from knowledge.settings import Settings
+from knowledge.uploads import safe_filename
+from tests.filemakers import make_docx, pdf_bytes
+from trainer import library, people
+from trainer.accounts import Accounts, User
+from trainer.asklog import AskLog, AskNotFound
+from trainer.db import open_db
+from trainer.errors import PermissionDenied, SignInFailed
+from trainer.i18n import TEXT, preferred_language, t
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(settings: Settings) -> Accounts:
+    return Accounts(open_db(settings.app_db))
+
+
+@pytest.fixture
+def cast(accounts: Accounts) -> dict[str, User]:
+    return {
+        "admin": accounts.create_user("ada", PASSWORD, "admin"),
+        "trainer": accounts.create_user("tom", PASSWORD, "trainer"),
+        "learner": accounts.create_user("lin", PASSWORD, "learner"),
+        "learner2": accounts.create_user("wu", PASSWORD, "learner"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "safe"),
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("C:\\Users\\me\\报告 2024.docx", "报告 2024.docx"),
+        ("notes\x00\x1b[31m.md", "notes[31m.md"),
+        ("right-to-left\u202egpj.pdf", "right-to-leftgpj.pdf"),
+        ("政策解读.HTML", "政策解读.html"),
+        ("....txt", "document.txt"),
+        ("a" * 300 + ".txt", "a" * 116 + ".txt"),
+    ],
+)
+def test_upload_names_are_sanitised(raw: str, safe: str) -> None:
+    assert safe_filename(raw) == safe
+
+
+@pytest.mark.parametrize("raw", ["virus.exe", "archive.pdf.zip", "noextension", "", "../"])
+def test_upload_names_of_other_types_are_refused(raw: str) -> None:
+    with pytest.raises(UnsupportedFileType, match="unsupported file type"):
+        safe_filename(raw)
+
+
+def test_upload_batch_reports_each_file_and_keeps_going(
+    kb: KnowledgeBase, cast: dict[str, User], tmp_path: Path
+) -> None:
+    docx = make_docx(tmp_path / "x.docx", [("h1", "发布流程"), ("p", "稿件经过三审后方可发布。")]).read_bytes()
+    rules = pdf_bytes(["Replies are due within 2 working days."])
+    files = [
+        ("../../发布流程.docx", docx),
+        ("broken.pdf", b"%PDF-1.7 this is not really a pdf"),
+        ("tool.exe", b"MZ..."),
+        ("rules.pdf", rules),
+        ("rules-copy.pdf", rules),
+    ]
+    results = library.upload(cast["admin"], kb, files)
+    assert [r.status for r in results] == ["added", "failed", "failed", "added", "unchanged"]
+    assert results[0].doc == "发布流程.docx"
+    assert "PDF" in results[1].message or "pdf" in results[1].message
+    assert "unsupported file type" in results[2].message
+    assert "same content as 'rules.pdf'" in results[4].message
+    assert {d.doc: d.added_by for d in kb.documents()} == {"发布流程.docx": "ada", "rules.pdf": "ada"}
+    assert not list((kb.settings.data_dir / "incoming").iterdir())  # no temp files left behind
+
+
+def test_upload_over_the_size_limit_fails_before_reading(settings: Settings, e5, cast: dict[str, User]) -> None:
+    small = KnowledgeBase(Settings.from_env(max_file_mb=0.001), embedder=e5)
+    [result] = library.upload(cast["admin"], small, [("big.txt", b"x" * 5000)])
+    assert result.status == "failed" and "MB" in result.message
+    assert small.documents() == []
+
+
+@pytest.mark.parametrize("role", ["trainer", "learner"])
+def test_only_admins_change_the_library(kb: KnowledgeBase, cast: dict[str, User], role: str) -> None:
+    library.upload(cast["admin"], kb, [("rules.pdf", pdf_bytes(["Replies within 2 working days."]))])
+    user = cast[role]
+    with pytest.raises(PermissionDenied):
+        library.upload(user, kb, [("more.pdf", pdf_bytes(["More."]))])
+    with pytest.raises(PermissionDenied):
+        library.remove(user, kb, "rules.pdf")
+    with pytest.raises(PermissionDenied):
+        library.reindex(user, kb)
+    assert [d.doc for d in kb.documents()] == ["rules.pdf"]
+
+
+def test_learners_cannot_list_or_probe_the_library_but_can_open_cited_originals(
+    kb: KnowledgeBase, cast: dict[str, User]
+) -> None:
+    data = pdf_bytes(["Page one about replies.", "Page two: replies within 2 working days."])
+    library.upload(cast["admin"], kb, [("rules.pdf", data)])
+    with pytest.raises(PermissionDenied):
+        library.documents(cast["learner"], kb)
+    with pytest.raises(PermissionDenied):
+        library.retrieval_test(cast["learner"], kb, "replies")
+    assert library.retrieval_test(cast["trainer"], kb, "working days")[0].doc == "rules.pdf"
+    full = library.original(cast["learner"], kb, "rules.pdf")
+    assert full.data == data and full.mime == "application/pdf"
+    page = library.page_excerpt(cast["learner"], kb, "rules.pdf", 2)
+    assert page is not None and page.file_name == "rules-p2.pdf"
+    reader = PdfReader(__import__("io").BytesIO(page.data))
+    assert len(reader.pages) == 1 and "2 working days" in reader.pages[0].extract_text()
+    assert library.page_excerpt(cast["learner"], kb, "rules.pdf", 9) is None
+
+
+def test_filter_documents(kb: KnowledgeBase, cast: dict[str, User], tmp_path: Path) -> None:
+    library.upload(cast["admin"], kb, [("rules.pdf", pdf_bytes(["Replies within 2 working days."]))], kind="policy")
+    library.upload(cast["admin"], kb, [("流程.md", "# 发布流程\n\n三审后发布。".encode())], kind="manual")
+    docs = library.documents(cast["trainer"], kb)
+    assert [d.doc for d in library.filter_documents(docs, "RULES")] == ["rules.pdf"]
+    assert [d.doc for d in library.filter_documents(docs, kinds=["manual"])] == ["流程.md"]
+    assert [d.doc for d in library.filter_documents(docs, languages=["zh"])] == ["流程.md"]
+    assert library.filter_documents(docs, "nothing-like-this") == []
+
+
+def test_chat_record_and_ratings(kb: KnowledgeBase, cast: dict[str, User], settings: Settings) -> None:
+    library.upload(cast["admin"], kb, [("rules.pdf", pdf_bytes(["Replies are due within 2 working days."]))])
+    log = AskLog(open_db(settings.app_db))
+    result = answer(kb, "How many working days do we have to reply?")
+    ask_id = log.record(cast["learner"], result)
+    log.rate(cast["learner"], ask_id, -1, "too short")
+    log.rate(cast["learner"], ask_id, 1)  # changing one's mind keeps the reason given earlier
+    with pytest.raises(PermissionDenied):
+        log.rate(cast["learner2"], ask_id, -1)
+    with pytest.raises(AskNotFound):
+        log.rate(cast["learner"], 999, 1)
+    [row] = log.asks(cast["trainer"])
+    assert (row["rating"], row["reason"], row["username"]) == (1, "too short", "lin")
+    assert row["citations"][0]["doc"] == "rules.pdf"
+    assert log.asks(cast["learner2"]) == []  # learners see only their own, whatever they ask for
+    assert log.asks(cast["learner2"], username="lin") == []
+
+
+def test_people_permissions(accounts: Accounts, cast: dict[str, User]) -> None:
+    user, shown = people.add_user(cast["trainer"], accounts, "new1", "learner")
+    assert accounts.authenticate("new1", shown).role == "learner"
+    with pytest.raises(PermissionDenied):
+        people.add_user(cast["trainer"], accounts, "boss", "admin")
+    with pytest.raises(PermissionDenied):
+        people.reset_password(cast["trainer"], accounts, "ada")
+    with pytest.raises(PermissionDenied):
+        people.add_user(cast["learner"], accounts, "new2", "learner")
+    with pytest.raises(PermissionDenied):
+        people.set_active(cast["admin"], accounts, "ada", False)
+    people.set_active(cast["trainer"], accounts, "lin", False)
+    assert not accounts.get("lin").active
+    with pytest.raises(SignInFailed):
+        people.change_own_password(cast["learner2"], accounts, "wrong", "another long secret")
+    people.change_own_password(cast["learner2"], accounts, PASSWORD, "another long secret")
+    assert accounts.authenticate("wu", "another long secret").username == "wu"
+
+
+def test_every_interface_text_exists_in_both_languages() -> None:
+    for key, entry in TEXT.items():
+        assert entry.get("zh") and entry.get("en"), key
+        assert set(_fields(entry["zh"])) == set(_fields(entry["en"])), key
+    assert t("page_short", "en", page=3) == "p. 3"
+
+
+def _fields(text: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+@pytest.mark.parametrize(
+    ("saved", "browser", "expected"),
+    [("en", "zh-CN", "en"), ("", "zh-CN", "zh"), ("", "en-US", "en"), ("", None, "zh"), ("xx", "fr-FR", "en")],
+)
+def test_preferred_language(saved: str, browser: str | None, expected: str) -> None:
+    assert preferred_language(saved, browser) == expected
