@@ -310,3 +310,36 @@ def test_account_page_changes_password_only_with_the_current_one(people: Account
     at.button[0].click().run()
     assert at.success
     assert people.authenticate("lin", "a brand new secret").username == "lin"
+
+
+# ---------------------------------------------------------------------- with a language model
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    from tests.llm_stub import StubLLM
+
+    with StubLLM() as stub:
+        monkeypatch.setenv("APP_LLM_BASE_URL", stub.base_url)
+        monkeypatch.setenv("APP_LLM_MODEL", "stub-model")
+        monkeypatch.setenv("APP_LLM_TIMEOUT_S", "3")
+        yield stub
+
+
+def test_ask_with_a_language_model_streams_its_cited_reply(loaded: KnowledgeBase, llm) -> None:  # type: ignore[no-untyped-def]
+    llm.reply = "Reply within 2 working days [1]; urgent safety messages go to the duty officer [2] [7]."
+    at = app_as("lin", lang="en")
+    at.chat_input[0].set_value("How many working days do we have to reply to a message?").run()
+    assert not at.exception
+    assert llm.requests and llm.requests[-1]["stream"] is True
+    body = "\n".join(str(m.value) for m in at.markdown)
+    assert "Reply within 2 working days" in body
+    assert "\\[7\\]" not in body  # a citation that points nowhere is dropped
+
+
+def test_ask_falls_back_with_a_notice_when_the_model_is_down(loaded: KnowledgeBase, llm) -> None:  # type: ignore[no-untyped-def]
+    llm.server.shutdown()
+    llm.server.server_close()
+    at = app_as("lin", lang="en")
+    at.chat_input[0].set_value("How many working days do we have to reply to a message?").run()
+    assert not at.exception
+    assert any("language model is unavailable" in w.value for w in at.warning)
+    assert "2 working days" in "\n".join(str(m.value) for m in at.markdown)
