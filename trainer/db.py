@@ -79,6 +79,64 @@ def m002_asks(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m003_learning(db: sqlite_utils.Database) -> None:
+    # Lessons a learner has read (once is enough).
+    db.execute(
+        """CREATE TABLE lesson_reads (
+            username TEXT NOT NULL COLLATE NOCASE,
+            course TEXT NOT NULL,
+            module TEXT NOT NULL,
+            lesson TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (username, course, module, lesson)
+        )"""
+    )
+    # One quiz attempt. Times are epoch seconds so the server can enforce the time limit.
+    db.execute(
+        """CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            course TEXT NOT NULL,
+            module TEXT NOT NULL,
+            mode TEXT NOT NULL CHECK (mode IN ('practice', 'graded')),
+            started_at REAL NOT NULL,
+            deadline REAL,
+            submitted_at REAL,
+            status TEXT NOT NULL CHECK (status IN ('open', 'submitted', 'expired')),
+            score REAL,
+            max_score REAL NOT NULL,
+            passed INTEGER
+        )"""
+    )
+    db.execute("CREATE INDEX attempts_user_module ON attempts(username, course, module)")
+    # Which questions an attempt showed, in which order, with which option order, and the answers.
+    db.execute(
+        """CREATE TABLE attempt_questions (
+            attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+            pos INTEGER NOT NULL,
+            question TEXT NOT NULL,
+            shown_order TEXT NOT NULL DEFAULT '[]',
+            response TEXT,
+            answered_at REAL,
+            score REAL,
+            max_score REAL NOT NULL,
+            PRIMARY KEY (attempt_id, pos)
+        )"""
+    )
+    db.execute("CREATE INDEX attempt_questions_question ON attempt_questions(question)")
+    db.execute(
+        """CREATE TABLE certificates (
+            code TEXT PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            name TEXT NOT NULL,
+            course TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            UNIQUE (username, course)
+        )"""
+    )
+
+
 def open_db(path: Path) -> sqlite_utils.Database:
     """Open (creating and migrating if needed) the app database at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)

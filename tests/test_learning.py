@@ -1,0 +1,364 @@
+"""The quiz engine: attempts, shuffling, limits, time, grading methods, unlocking, certificates."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from courses.content import load_catalog
+from courses.models import Catalog
+from trainer.accounts import Accounts, User
+from trainer.db import open_db
+from trainer.errors import PermissionDenied
+from trainer.learning import (
+    AttemptClosed,
+    EmptyAnswer,
+    Learning,
+    ModuleLocked,
+    NoAttemptsLeft,
+    NotCompleted,
+    Unanswered,
+    certificate_html,
+)
+
+PASSWORD = "correct horse battery"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+
+
+def _module(root: Path, nn: str, mid: str, *, draw: int, attempts: int, limit: int | None, grading: str) -> None:
+    base = root / "c1" / f"{nn}-{mid}"
+    _write(
+        base / "module.yaml",
+        f"""
+        id: {mid}
+        title: {{zh: 模块{mid}, en: Module {mid}}}
+        summary: {{zh: 概要, en: Summary}}
+        objectives: {{zh: [目标], en: [Objective]}}
+        quiz:
+          pass_mark: 0.6
+          draw: {draw}
+          max_attempts: {attempts}
+          time_limit_min: {"null" if limit is None else limit}
+          grading: {grading}
+        """,
+    )
+    for lang, title, body in (
+        ("zh", "三审", "稿件发布前需经三审。"),
+        ("en", "Three reviews", "Posts get three reviews."),
+    ):
+        _write(
+            base / "lessons" / f"01-basics.{lang}.md",
+            f"""
+            ---
+            id: basics
+            title: {title}
+            minutes: 3
+            ---
+
+            ## {title} {{#why}}
+            {body}
+            """,
+        )
+    _write(
+        base / "quiz.yaml",
+        f"""
+        questions:
+          - id: {mid}-q1
+            type: single
+            kind: recall
+            topic: reviews
+            lesson: basics#why
+            kb_doc: policies/zh-content-review.pdf
+            prompt: {{zh: 发布前几审？, en: "How many reviews?"}}
+            options:
+              - {{id: a, text: {{zh: 三审, en: Three}}, correct: true}}
+              - id: b
+                text: {{zh: 一审, en: One}}
+                feedback: {{zh: 太少, en: Too few}}
+              - id: c
+                text: {{zh: 以上都不对, en: None of the above}}
+                feedback: {{zh: 不对, en: Wrong}}
+                fixed_last: true
+            explanation: {{zh: 三审。, en: Three.}}
+          - id: {mid}-q2
+            type: multiple
+            kind: scenario
+            topic: reviews
+            lesson: basics#why
+            prompt: {{zh: 哪些人审？, en: "Who reviews?"}}
+            options:
+              - {{id: a, text: {{zh: 编辑, en: Editor}}, correct: true}}
+              - {{id: b, text: {{zh: 主任, en: Head}}, correct: true}}
+              - id: c
+                text: {{zh: 网友, en: A reader}}
+                feedback: {{zh: 不对, en: No}}
+            explanation: {{zh: 编辑和主任。, en: Editor and head.}}
+          - id: {mid}-q3
+            type: short
+            kind: recall
+            topic: terms
+            lesson: basics#why
+            prompt: {{zh: 这个制度叫什么？, en: "What is the rule called?"}}
+            accept: {{zh: [三审三校], en: [three reviews]}}
+            explanation: {{zh: 三审三校。, en: Three reviews.}}
+        """,
+    )
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Catalog:
+    root = tmp_path / "content"
+    _write(
+        root / "c1" / "course.yaml",
+        """
+        id: c1
+        title: {zh: 入门, en: Basics}
+        summary: {zh: 概要, en: Summary}
+        sequential: true
+        """,
+    )
+    _module(root, "01", "m1", draw=3, attempts=2, limit=10, grading="highest")
+    _module(root, "02", "m2", draw=2, attempts=0, limit=None, grading="last")
+    return load_catalog(root)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def setup(settings, catalog: Catalog, clock: Clock):  # type: ignore[no-untyped-def]
+    db = open_db(settings.app_db)
+    accounts = Accounts(db)
+    users = {
+        "lin": accounts.create_user("lin", PASSWORD, "learner", name="林小红"),
+        "wu": accounts.create_user("wu", PASSWORD, "learner"),
+        "tom": accounts.create_user("tom", PASSWORD, "trainer"),
+    }
+    return Learning(db, catalog, clock=clock), users
+
+
+RIGHT = {
+    "m1-q1": "a",
+    "m1-q2": ["a", "b"],
+    "m1-q3": "三审三校",
+    "m2-q1": "a",
+    "m2-q2": ["b", "a"],
+    "m2-q3": "Three Reviews",
+}
+
+
+def answer_all(learning: Learning, user: User, attempt_id: int, answers: dict[str, object]) -> None:
+    for shown in learning.attempt(user, attempt_id).questions:
+        learning.answer(user, attempt_id, shown.pos, answers[shown.question.id])
+
+
+def pass_module(learning: Learning, user: User, module: str) -> None:
+    attempt = learning.start(user, "c1", module)
+    answer_all(learning, user, attempt.id, RIGHT)
+    assert learning.submit(user, attempt.id).passed
+
+
+def test_attempt_records_questions_and_option_order_keeping_fixed_last(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    orders = set()
+    for _ in range(12):
+        attempt = learning.start(users["lin"], "c1", "m1", mode="practice")
+        q1 = next(q for q in attempt.questions if q.question.id == "m1-q1")
+        assert q1.order[-1] == "c"  # "none of the above" stays last
+        orders.add(q1.order)
+        learning.submit(users["lin"], attempt.id, allow_unanswered=True)
+    assert len(orders) == 2  # a and b were shuffled in front of it
+    again = learning.attempt(users["lin"], attempt.id)
+    assert again.questions[0].order == attempt.questions[0].order  # stored, not re-shuffled
+
+
+def test_random_draw_of_n_from_the_pool(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    pass_module(learning, users["lin"], "m1")
+    drawn = set()
+    for _ in range(10):
+        attempt = learning.start(users["lin"], "c1", "m2")
+        assert len(attempt.questions) == 2
+        drawn.add(frozenset(q.question.id for q in attempt.questions))
+        learning.submit(users["lin"], attempt.id, allow_unanswered=True)
+    assert len(drawn) > 1
+
+
+def test_practice_gives_immediate_feedback_graded_only_after_submit(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    lin = users["lin"]
+    practice = learning.start(lin, "c1", "m1", mode="practice")
+    pos = next(q.pos for q in practice.questions if q.question.id == "m1-q1")
+    feedback = learning.answer(lin, practice.id, pos, "b")
+    assert feedback is not None and not feedback.correct and feedback.feedback["b"].en == "Too few"
+
+    graded = learning.start(lin, "c1", "m1")
+    assert learning.answer(lin, graded.id, pos, "b") is None
+    with pytest.raises(AttemptClosed, match="after you submit"):
+        learning.review(lin, graded.id)
+
+
+def test_empty_answers_are_refused_and_unanswered_submit_needs_confirmation(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    lin = users["lin"]
+    attempt = learning.start(lin, "c1", "m1")
+    pos = {q.question.id: q.pos for q in attempt.questions}
+    for qid, empty in [
+        ("m1-q3", None),
+        ("m1-q3", ""),
+        ("m1-q3", "   "),
+        ("m1-q3", "。"),
+        ("m1-q2", []),
+        ("m1-q1", None),
+    ]:
+        with pytest.raises(EmptyAnswer):
+            learning.answer(lin, attempt.id, pos[qid], empty)
+    assert learning.attempt(lin, attempt.id).unanswered() == [0, 1, 2]
+    answer_all(learning, lin, attempt.id, RIGHT)
+    learning.answer(lin, attempt.id, 0, RIGHT[attempt.questions[0].question.id])  # changing an answer is fine
+    fresh = learning.start(users["wu"], "c1", "m1")
+    learning.answer(users["wu"], fresh.id, 1, RIGHT[fresh.questions[1].question.id])
+    with pytest.raises(Unanswered, match="Questions 1, 3 have no answer"):
+        learning.submit(users["wu"], fresh.id)
+    result = learning.submit(users["wu"], fresh.id, allow_unanswered=True)
+    assert result.score == 1.0 and result.status == "submitted"
+
+
+def test_duplicate_submit_returns_the_first_result(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    lin = users["lin"]
+    attempt = learning.start(lin, "c1", "m1")
+    answer_all(learning, lin, attempt.id, RIGHT)
+    first = learning.submit(lin, attempt.id)
+    second = learning.submit(lin, attempt.id)
+    assert (first.score, first.submitted_at, first.passed) == (second.score, second.submitted_at, second.passed)
+    with pytest.raises(AttemptClosed, match="already submitted"):
+        learning.answer(lin, attempt.id, 0, "a")
+
+
+def test_a_second_tab_resumes_the_open_attempt(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    one = learning.start(users["lin"], "c1", "m1")
+    two = learning.start(users["lin"], "c1", "m1")
+    assert one.id == two.id
+
+
+def test_time_limit_is_enforced_on_the_server(setup, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    lin = users["lin"]
+    attempt = learning.start(lin, "c1", "m1")
+    first = attempt.questions[0]
+    learning.answer(lin, attempt.id, first.pos, RIGHT[first.question.id])
+    clock.now += 9 * 60
+    assert learning.attempt(lin, attempt.id).seconds_left(clock.now) == 60
+    clock.now += 2 * 60  # past the 10-minute limit
+    with pytest.raises(AttemptClosed, match="Time is up"):
+        learning.answer(lin, attempt.id, attempt.questions[1].pos, RIGHT[attempt.questions[1].question.id])
+    closed = learning.attempt(lin, attempt.id)
+    assert closed.status == "expired" and closed.score == 1.0  # only what was saved in time counts
+    assert closed.submitted_at == attempt.deadline
+
+
+def test_attempt_limit(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    lin = users["lin"]
+    for _ in range(2):
+        attempt = learning.start(lin, "c1", "m1")
+        learning.submit(lin, attempt.id, allow_unanswered=True)
+    with pytest.raises(NoAttemptsLeft, match="All 2 attempts are used"):
+        learning.start(lin, "c1", "m1")
+    assert learning.start(lin, "c1", "m1", mode="practice").mode == "practice"  # practice is unlimited
+
+
+def test_grading_methods_highest_and_last(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    lin = users["lin"]
+    pass_module(learning, lin, "m1")
+    weak = learning.start(lin, "c1", "m1")
+    learning.submit(lin, weak.id, allow_unanswered=True)
+    assert learning.progress(lin, "c1").module("m1").grade == 1.0  # m1 keeps the highest
+
+    pass_module(learning, lin, "m2")
+    weak = learning.start(lin, "c1", "m2")
+    learning.submit(lin, weak.id, allow_unanswered=True)
+    state = learning.progress(lin, "c1").module("m2")
+    assert state.grade == 0.0 and state.passed  # m2 grades by the last attempt; once passed stays passed
+
+
+def test_multiple_choice_partial_credit_in_an_attempt(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    lin = users["lin"]
+    attempt = learning.start(lin, "c1", "m1")
+    for shown in attempt.questions:
+        response = ["a", "c"] if shown.question.id == "m1-q2" else RIGHT[shown.question.id]
+        learning.answer(lin, attempt.id, shown.pos, response)
+    result = learning.submit(lin, attempt.id)
+    assert result.score == pytest.approx(2.0)  # 1 + (0.5 - 0.5) + 1
+    review = {item.shown.question.id: item for item in learning.review(lin, attempt.id)}
+    wrong = review["m1-q2"]
+    assert not wrong.grade.correct and wrong.lesson == "basics" and wrong.anchor == "why"
+    assert wrong.lesson_title is not None and wrong.lesson_title.en == "Three reviews"
+    assert review["m1-q1"].kb_doc == "zh-content-review.pdf"
+
+
+def test_modules_unlock_in_order_and_completion_needs_lessons(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    lin = users["lin"]
+    with pytest.raises(ModuleLocked):
+        learning.start(lin, "c1", "m2")
+    pass_module(learning, lin, "m1")
+    progress = learning.progress(lin, "c1")
+    assert progress.module("m2").unlocked and progress.module("m1").passed
+    assert not progress.module("m1").completed  # the lesson was not read yet
+    learning.mark_read(lin, "c1", "m1", "basics")
+    learning.mark_read(lin, "c1", "m1", "basics")  # twice is the same as once
+    assert learning.progress(lin, "c1").module("m1").completed
+    with pytest.raises(NotCompleted):
+        learning.certificate(lin, "c1")
+    pass_module(learning, lin, "m2")
+    learning.mark_read(lin, "c1", "m2", "basics")
+    assert learning.progress(lin, "c1").completed
+
+    cert = learning.certificate(lin, "c1")
+    assert learning.certificate(lin, "c1").code == cert.code  # issued once
+    assert learning.verify_certificate(cert.code.lower()) == cert
+    assert learning.verify_certificate("AAAA-BBBB-CCCC") is None
+    page = certificate_html(cert, learning.catalog.course("c1").title, "zh")
+    assert "林小红" in page and cert.code in page and "结业证书" in page
+
+
+def test_certificate_page_escapes_names(setup) -> None:  # type: ignore[no-untyped-def]
+    from trainer.learning import Certificate
+
+    cert = Certificate("AAAA-BBBB-CCCC", "x", "<script>alert(1)</script>", "c1", "2026-11-24T10:00:00+00:00")
+    page = certificate_html(cert, setup[0].catalog.course("c1").title, "en")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_learners_see_only_their_own_attempts_and_progress(setup) -> None:  # type: ignore[no-untyped-def]
+    learning, users = setup
+    attempt = learning.start(users["lin"], "c1", "m1")
+    with pytest.raises(PermissionDenied):
+        learning.attempt(users["wu"], attempt.id)
+    with pytest.raises(PermissionDenied):
+        learning.progress(users["wu"], "c1", "lin")
+    with pytest.raises(PermissionDenied):
+        learning.answer(users["tom"], attempt.id, 0, "a")  # trainers may look, not answer
+    assert learning.attempt(users["tom"], attempt.id).username == "lin"
+    assert learning.progress(users["tom"], "c1", "lin").username == "lin"

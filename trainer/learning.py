@@ -1,0 +1,581 @@
+"""The quiz engine and learner progress: attempts, grading, unlocking, certificates.
+
+Everything a trainer must be able to trust is decided here on the server, not in the page:
+which questions an attempt showed and in which option order, the time limit, the attempt limit,
+the grade (highest or last attempt), what counts as passed and completed. Attempts are rows in
+``app.db``; the questions themselves come from the validated course content (``courses``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from courses.grading import Grade, draw_questions, grade, passed, present
+from courses.models import Catalog, Course, Module, Question, Text
+
+from .accounts import User, require_role
+from .errors import PermissionDenied, TrainerError
+
+MODES = ("practice", "graded")
+STAFF = ("trainer", "admin")
+EVERYONE = ("learner", "trainer", "admin")
+# Answers saved this many seconds after the deadline still count: the request was on its way.
+GRACE_S = 5.0
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
+
+
+class LearningError(TrainerError):
+    "Base class of quiz and progress errors a learner can see"
+
+
+class ModuleLocked(LearningError):
+    "The previous module's quiz has to be passed first"
+
+
+class NoAttemptsLeft(LearningError):
+    "Every allowed graded attempt has been used"
+
+
+class AttemptClosed(LearningError):
+    "The attempt was submitted or its time ran out"
+
+
+class EmptyAnswer(LearningError):
+    "Nothing was answered"
+
+
+class Unanswered(LearningError):
+    "Submitting would leave questions unanswered"
+
+    def __init__(self, positions: list[int]) -> None:
+        self.positions = positions
+        shown = ", ".join(str(p + 1) for p in positions)
+        super().__init__(
+            f"Questions {shown} have no answer yet - answer them, or submit anyway and they score 0 · "
+            f"第{shown}题尚未作答，请作答，或确认提交（未答题计0分）"
+        )
+
+
+class AttemptNotFound(LearningError):
+    "No attempt with that id"
+
+
+class NotCompleted(LearningError):
+    "The course is not completed yet"
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    pos: int
+    question: Question
+    order: tuple[str, ...]  # option or item ids in the order shown (empty for true/false, short)
+    response: Any
+    score: float | None
+    max_score: float
+
+    @property
+    def answered(self) -> bool:
+        return self.response is not None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    username: str
+    course: str
+    module: str
+    mode: str
+    started_at: float
+    deadline: float | None
+    submitted_at: float | None
+    status: str  # open | submitted | expired
+    score: float | None
+    max_score: float
+    passed: bool | None
+    questions: tuple[ShownQuestion, ...]
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "open"
+
+    def seconds_left(self, now: float) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - now)
+
+    def unanswered(self) -> list[int]:
+        return [q.pos for q in self.questions if not q.answered]
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One question after grading, with where to read up when it went wrong."""
+
+    shown: ShownQuestion
+    grade: Grade
+    lesson: str | None  # lesson id
+    anchor: str | None
+    lesson_title: Text | None
+    kb_doc: str | None  # the knowledge-base document's file name
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module: str
+    order: int
+    lessons_read: int
+    lessons_total: int
+    attempts_used: int  # graded attempts started
+    max_attempts: int  # 0 = unlimited
+    grade: float | None  # share of the maximum, by the module's grading method
+    passed: bool
+    unlocked: bool
+    open_attempt: int | None
+
+    @property
+    def completed(self) -> bool:
+        return self.passed and self.lessons_read >= self.lessons_total
+
+    @property
+    def attempts_left(self) -> int | None:
+        return None if self.max_attempts == 0 else max(0, self.max_attempts - self.attempts_used)
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: str
+    username: str
+    modules: tuple[ModuleProgress, ...]
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.modules) and all(m.completed for m in self.modules)
+
+    @property
+    def share(self) -> float:
+        return sum(m.completed for m in self.modules) / len(self.modules) if self.modules else 0.0
+
+    def module(self, module_id: str) -> ModuleProgress:
+        return next(m for m in self.modules if m.module == module_id)
+
+
+@dataclass(frozen=True)
+class Certificate:
+    code: str
+    username: str
+    name: str
+    course: str
+    issued_at: str
+
+
+def _iso(ts: float | None = None) -> str:
+    moment = dt.datetime.now(dt.UTC) if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+class Learning:
+    """Progress and quizzes for the courses in ``catalog``, stored in ``db`` (app.db)."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        catalog: Catalog,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.clock = clock
+        self._lock = threading.RLock()  # one writer at a time on the shared connection
+
+    # ------------------------------------------------------------------ helpers
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE: a second tab or process waits instead of interleaving (double submits)."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def _module(self, course_id: str, module_id: str) -> tuple[Course, Module]:
+        course = self.catalog.course(course_id)
+        return course, course.module(module_id)
+
+    @staticmethod
+    def _may_see(viewer: User, username: str) -> None:
+        require_role(viewer, *EVERYONE)
+        if viewer.role == "learner" and viewer.username.lower() != username.lower():
+            raise PermissionDenied("Learners can see only their own results · 学员只能查看自己的成绩")
+
+    # ------------------------------------------------------------------ lessons
+    def mark_read(self, user: User, course_id: str, module_id: str, lesson_id: str) -> None:
+        require_role(user, *EVERYONE)
+        _, module = self._module(course_id, module_id)
+        module.lesson(lesson_id)  # NotFound for a wrong id
+        self.db.execute(
+            "INSERT OR IGNORE INTO lesson_reads (username, course, module, lesson, at) VALUES (?, ?, ?, ?, ?)",
+            [user.username, course_id, module_id, lesson_id, _iso(self.clock())],
+        )
+
+    def lessons_read(self, viewer: User, username: str, course_id: str, module_id: str) -> set[str]:
+        self._may_see(viewer, username)
+        rows = self.db.execute(
+            "SELECT lesson FROM lesson_reads WHERE username = ? AND course = ? AND module = ?",
+            [username, course_id, module_id],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    # ------------------------------------------------------------------ progress
+    def progress(self, viewer: User, course_id: str, username: str | None = None) -> CourseProgress:
+        """A learner's progress through a course; learners may ask only about themselves."""
+        username = username or viewer.username
+        self._may_see(viewer, username)
+        course = self.catalog.course(course_id)
+        self._expire_overdue(username)
+        modules: list[ModuleProgress] = []
+        previous_passed = True
+        for module in course.modules:
+            read = self.lessons_read(viewer, username, course_id, module.id)
+            finished = self._finished_graded(username, course_id, module.id)
+            module_grade = self._module_grade(module, finished)
+            is_passed = any(a["passed"] for a in finished)
+            used = self.db.execute(
+                "SELECT count(*) FROM attempts WHERE username = ? AND course = ? AND module = ? AND mode = 'graded'",
+                [username, course_id, module.id],
+            ).fetchone()[0]
+            open_row = self.db.execute(
+                "SELECT id FROM attempts WHERE username = ? AND course = ? AND module = ? AND status = 'open'"
+                " ORDER BY id DESC LIMIT 1",
+                [username, course_id, module.id],
+            ).fetchone()
+            modules.append(
+                ModuleProgress(
+                    module=module.id,
+                    order=module.order,
+                    lessons_read=len(read & {lesson.id for lesson in module.lessons}),
+                    lessons_total=len(module.lessons),
+                    attempts_used=used,
+                    max_attempts=module.quiz.max_attempts,
+                    grade=module_grade,
+                    passed=is_passed,
+                    unlocked=previous_passed or not course.sequential,
+                    open_attempt=open_row[0] if open_row else None,
+                )
+            )
+            previous_passed = previous_passed and is_passed
+        return CourseProgress(course_id, username, tuple(modules))
+
+    def _finished_graded(self, username: str, course_id: str, module_id: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT * FROM attempts WHERE username = ? AND course = ? AND module = ? AND mode = 'graded'"
+                " AND status != 'open' ORDER BY id",
+                [username, course_id, module_id],
+            )
+        )
+
+    @staticmethod
+    def _module_grade(module: Module, finished: list[dict[str, Any]]) -> float | None:
+        """The module's grade as a share of the maximum: the best or the last finished attempt."""
+        shares = [a["score"] / a["max_score"] for a in finished if a["max_score"]]
+        if not shares:
+            return None
+        return shares[-1] if module.quiz.grading == "last" else max(shares)
+
+    # ------------------------------------------------------------------ attempts
+    def start(self, user: User, course_id: str, module_id: str, mode: str = "graded") -> Attempt:
+        """A new attempt, or the attempt of this mode still open (a second tab resumes, not restarts)."""
+        require_role(user, *EVERYONE)
+        if mode not in MODES:
+            raise ValueError(f"mode is one of {MODES}")
+        course, module = self._module(course_id, module_id)
+        progress = self.progress(user, course_id)
+        state = progress.module(module_id)
+        if not state.unlocked:
+            raise ModuleLocked(
+                "Pass the previous module's quiz first - this module unlocks then · "
+                "请先通过上一模块的测验，本模块随后解锁"
+            )
+        now = self.clock()
+        with self._transaction():
+            row = self.db.execute(
+                "SELECT id FROM attempts WHERE username = ? AND course = ? AND module = ? AND mode = ?"
+                " AND status = 'open' ORDER BY id DESC LIMIT 1",
+                [user.username, course_id, module_id, mode],
+            ).fetchone()
+            if row is not None:
+                attempt_id = int(row[0])
+            else:
+                if mode == "graded" and state.attempts_left == 0:
+                    raise NoAttemptsLeft(
+                        f"All {module.quiz.max_attempts} attempts are used - ask your trainer if you need another · "
+                        f"{module.quiz.max_attempts}次测验机会已用完，如需再次参加请联系培训师"
+                    )
+                attempt_id = self._create(user, course, module, mode, now)
+        return self.attempt(user, attempt_id)
+
+    def _create(self, user: User, course: Course, module: Module, mode: str, now: float) -> int:
+        rng = random.Random(secrets.randbits(64))
+        quiz = module.quiz
+        chosen = draw_questions(module.questions, quiz, rng)
+        limit = quiz.time_limit_min
+        deadline = now + limit * 60 if (limit and mode == "graded") else None
+        total = float(sum(q.points for q in chosen))
+        cur = self.db.execute(
+            "INSERT INTO attempts (username, course, module, mode, started_at, deadline, status, max_score)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'open', ?)",
+            [user.username, course.id, module.id, mode, now, deadline, total],
+        )
+        attempt_id = int(cur.lastrowid or 0)
+        for pos, question in enumerate(chosen):
+            order = present(question, rng, shuffle=quiz.shuffle_options)
+            self.db.execute(
+                "INSERT INTO attempt_questions (attempt_id, pos, question, shown_order, max_score)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [attempt_id, pos, question.id, json.dumps(list(order)), float(question.points)],
+            )
+        return attempt_id
+
+    def attempt(self, viewer: User, attempt_id: int) -> Attempt:
+        row = self._row(attempt_id)
+        self._may_see(viewer, row["username"])
+        if row["status"] == "open" and row["deadline"] is not None and self.clock() > row["deadline"] + GRACE_S:
+            self._finish(attempt_id, expired=True)
+            row = self._row(attempt_id)
+        _, module = self._module(row["course"], row["module"])
+        shown = []
+        for q in self.db.query("SELECT * FROM attempt_questions WHERE attempt_id = ? ORDER BY pos", [attempt_id]):
+            shown.append(
+                ShownQuestion(
+                    pos=q["pos"],
+                    question=module.question(q["question"]),
+                    order=tuple(json.loads(q["shown_order"])),
+                    response=_load_response(q["response"]),
+                    score=q["score"],
+                    max_score=q["max_score"],
+                )
+            )
+        return Attempt(
+            id=row["id"],
+            username=row["username"],
+            course=row["course"],
+            module=row["module"],
+            mode=row["mode"],
+            started_at=row["started_at"],
+            deadline=row["deadline"],
+            submitted_at=row["submitted_at"],
+            status=row["status"],
+            score=row["score"],
+            max_score=row["max_score"],
+            passed=None if row["passed"] is None else bool(row["passed"]),
+            questions=tuple(shown),
+        )
+
+    def _row(self, attempt_id: int) -> dict[str, Any]:
+        rows = list(self.db.query("SELECT * FROM attempts WHERE id = ?", [attempt_id]))
+        if not rows:
+            raise AttemptNotFound(f"No quiz attempt #{attempt_id} · 找不到该次测验")
+        return rows[0]
+
+    def answer(self, user: User, attempt_id: int, pos: int, response: Any) -> Grade | None:
+        """Save one answer. Practice attempts return the grade at once (immediate feedback); graded
+        attempts return None and show feedback only after submission. Changing an answer is allowed
+        until the attempt is submitted (graded) or the question was answered (practice)."""
+        attempt = self.attempt(user, attempt_id)
+        if attempt.username.lower() != user.username.lower():
+            raise PermissionDenied("This is someone else's attempt · 这不是您的测验")
+        if attempt.finished:
+            raise AttemptClosed(_closed_message(attempt.status))
+        shown = next((q for q in attempt.questions if q.pos == pos), None)
+        if shown is None:
+            raise AttemptNotFound(f"Attempt #{attempt_id} has no question {pos + 1}")
+        result = grade(shown.question, _normalise_response(response))
+        if result.empty:
+            raise EmptyAnswer("Choose or type an answer first · 请先选择或填写答案")
+        if attempt.mode == "practice" and shown.answered:
+            return self._stored_grade(shown)
+        with self._transaction():
+            self.db.execute(
+                "UPDATE attempt_questions SET response = ?, answered_at = ?, score = ?"
+                " WHERE attempt_id = ? AND pos = ?",
+                [json.dumps(_normalise_response(response), ensure_ascii=False), self.clock(), result.score,
+                 attempt_id, pos],
+            )  # fmt: skip
+        return result if attempt.mode == "practice" else None
+
+    @staticmethod
+    def _stored_grade(shown: ShownQuestion) -> Grade:
+        return grade(shown.question, shown.response)
+
+    def submit(self, user: User, attempt_id: int, *, allow_unanswered: bool = False) -> Attempt:
+        """Grade and close the attempt. Submitting twice (two tabs, a double click) returns the first
+        result unchanged."""
+        attempt = self.attempt(user, attempt_id)
+        if attempt.username.lower() != user.username.lower():
+            raise PermissionDenied("This is someone else's attempt · 这不是您的测验")
+        if attempt.finished:
+            return attempt
+        missing = attempt.unanswered()
+        if missing and not allow_unanswered:
+            raise Unanswered(missing)
+        self._finish(attempt_id, expired=False)
+        return self.attempt(user, attempt_id)
+
+    def _finish(self, attempt_id: int, *, expired: bool) -> None:
+        with self._transaction():
+            row = self._row(attempt_id)
+            if row["status"] != "open":
+                return  # someone else finished it meanwhile
+            _, module = self._module(row["course"], row["module"])
+            cutoff = (row["deadline"] + GRACE_S) if row["deadline"] is not None else None
+            total = 0.0
+            for q in self.db.query("SELECT * FROM attempt_questions WHERE attempt_id = ?", [attempt_id]):
+                response = _load_response(q["response"])
+                late = cutoff is not None and q["answered_at"] is not None and q["answered_at"] > cutoff
+                score = 0.0 if (response is None or late) else grade(module.question(q["question"]), response).score
+                total += score
+                self.db.execute(
+                    "UPDATE attempt_questions SET score = ? WHERE attempt_id = ? AND pos = ?",
+                    [score, attempt_id, q["pos"]],
+                )
+            ok = passed(total, row["max_score"], module.quiz.pass_mark)
+            ended = min(self.clock(), row["deadline"]) if expired and row["deadline"] else self.clock()
+            self.db.execute(
+                "UPDATE attempts SET status = ?, submitted_at = ?, score = ?, passed = ?"
+                " WHERE id = ? AND status = 'open'",
+                ["expired" if expired else "submitted", ended, total, int(ok), attempt_id],
+            )
+
+    def _expire_overdue(self, username: str) -> None:
+        now = self.clock()
+        overdue = self.db.execute(
+            "SELECT id FROM attempts WHERE username = ? AND status = 'open' AND deadline IS NOT NULL AND deadline < ?",
+            [username, now - GRACE_S],
+        ).fetchall()
+        for (attempt_id,) in overdue:
+            self._finish(attempt_id, expired=True)
+
+    def review(self, viewer: User, attempt_id: int) -> list[ReviewItem]:
+        """Each question with its grade and where to read up. Graded attempts only after they end,
+        so feedback cannot leak answers mid-attempt; practice questions once answered."""
+        attempt = self.attempt(viewer, attempt_id)
+        if attempt.mode == "graded" and not attempt.finished:
+            raise AttemptClosed("Feedback is shown after you submit · 提交后才显示反馈")
+        _, module = self._module(attempt.course, attempt.module)
+        items = []
+        for shown in attempt.questions:
+            if attempt.mode == "practice" and not shown.answered:
+                continue
+            q = shown.question
+            lesson = module.lesson(q.lesson_id) if q.lesson_id else None
+            items.append(
+                ReviewItem(
+                    shown=shown,
+                    grade=grade(q, shown.response),
+                    lesson=q.lesson_id,
+                    anchor=q.anchor,
+                    lesson_title=lesson.title if lesson else None,
+                    kb_doc=q.kb_doc_name,
+                )
+            )
+        return items
+
+    def attempts(self, viewer: User, username: str, course_id: str, module_id: str) -> list[Attempt]:
+        self._may_see(viewer, username)
+        ids = self.db.execute(
+            "SELECT id FROM attempts WHERE username = ? AND course = ? AND module = ? ORDER BY id",
+            [username, course_id, module_id],
+        ).fetchall()
+        return [self.attempt(viewer, i) for (i,) in ids]
+
+    # ------------------------------------------------------------------ certificates
+    def certificate(self, user: User, course_id: str) -> Certificate:
+        """The learner's certificate for a completed course; issued once, the same code afterwards."""
+        require_role(user, *EVERYONE)
+        with self._lock:
+            existing = self._certificate_where("username = ? AND course = ?", [user.username, course_id])
+            if existing:
+                return existing
+            if not self.progress(user, course_id).completed:
+                raise NotCompleted("Finish every module first: read its lessons and pass its quiz · 请先完成所有模块")
+            code = "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(3))
+            self.db.execute(
+                "INSERT INTO certificates (code, username, name, course, issued_at) VALUES (?, ?, ?, ?, ?)",
+                [code, user.username, user.name or user.username, course_id, _iso(self.clock())],
+            )
+        cert = self._certificate_where("code = ?", [code])
+        assert cert is not None
+        return cert
+
+    def verify_certificate(self, code: str) -> Certificate | None:
+        """Anyone holding a printed certificate can check its code."""
+        return self._certificate_where("code = ?", [code.strip().upper()])
+
+    def _certificate_where(self, where: str, params: list[Any]) -> Certificate | None:
+        rows = list(self.db.query(f"SELECT * FROM certificates WHERE {where}", params))
+        if not rows:
+            return None
+        r = rows[0]
+        return Certificate(r["code"], r["username"], r["name"], r["course"], r["issued_at"])
+
+
+def certificate_html(cert: Certificate, course_title: Text, lang: str) -> str:
+    """A printable, self-contained certificate page; every value is HTML-escaped."""
+    e = html.escape
+    date = cert.issued_at[:10]
+    if lang == "en":
+        heading, body, verify = (
+            "Certificate of completion",
+            f"<p class=name>{e(cert.name)}</p><p>has completed the course</p><p class=course>{e(course_title.en)}</p>",
+            "Verification code",
+        )
+    else:
+        heading, body, verify = (
+            "结业证书",
+            f"<p class=name>{e(cert.name)}</p><p>已完成课程</p><p class=course>{e(course_title.zh)}</p>",
+            "验证码",
+        )
+    return (
+        "<!doctype html><html><head><meta charset=utf-8>"
+        f"<title>{e(heading)}</title><style>"
+        "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif;text-align:center;padding:4em}"
+        ".frame{border:6px double #8a1c1c;padding:3em}.name{font-size:2em;font-weight:bold}"
+        ".course{font-size:1.4em}.code{font-family:monospace;font-size:1.2em}"
+        "@media print{body{padding:0}}</style></head><body><div class=frame>"
+        f"<h1>{e(heading)}</h1>{body}<p>{e(date)}</p>"
+        f"<p>GovMedia Academy · 政务新媒体学院</p><p>{e(verify)}: <span class=code>{e(cert.code)}</span></p>"
+        "</div></body></html>"
+    )
+
+
+def _closed_message(status: str) -> str:
+    if status == "expired":
+        return "Time is up: the answers saved before the limit were graded · 答题时间已到，已按时限内保存的答案评分"
+    return "This attempt was already submitted · 本次测验已提交"
+
+
+def _normalise_response(response: Any) -> Any:
+    """What pages send, in the form grading expects (lists for multi-pick and ordering)."""
+    if isinstance(response, set | frozenset):
+        return sorted(response)
+    if isinstance(response, tuple):
+        return list(response)
+    return response
+
+
+def _load_response(raw: str | None) -> Any:
+    return None if raw is None else json.loads(raw)
