@@ -21,7 +21,11 @@ if user is None:
     page.run()
     st.stop()
 
-pages = [st.Page("app_pages/ask.py", title=ui.tr("page_ask"), icon=":material/forum:", default=True)]
+pages = [
+    st.Page("app_pages/ask.py", title=ui.tr("page_ask"), icon=":material/forum:", default=True),
+    st.Page("app_pages/courses.py", title=ui.tr("page_courses"), icon=":material/school:"),
+    st.Page("app_pages/progress.py", title=ui.tr("page_progress"), icon=":material/trending_up:"),
+]
 if user.can("trainer", "admin"):
     pages.append(st.Page("app_pages/library.py", title=ui.tr("page_library"), icon=":material/library_books:"))
     pages.append(st.Page("app_pages/people.py", title=ui.tr("page_people"), icon=":material/group:"))

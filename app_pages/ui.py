@@ -10,11 +10,13 @@ import string
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 import streamlit as st
 
+from courses.content import default_root, load_catalog
 from knowledge.kb import KnowledgeBase
 from knowledge.llm import make_chat_model
 from knowledge.settings import Settings
@@ -23,6 +25,7 @@ from trainer.asklog import AskLog
 from trainer.db import open_db
 from trainer.errors import PermissionDenied
 from trainer.i18n import preferred_language, t
+from trainer.learning import Learning
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,18 @@ def _services(data_dir: str) -> Services:
 
 def services() -> Services:
     return _services(str(Settings.from_env().data_dir.resolve()))
+
+
+@st.cache_resource(show_spinner=False)
+def _learning(data_dir: str, courses_dir: str) -> Learning:
+    # Its own connection: quiz writes run in explicit transactions and must not catch other
+    # threads' statements on a shared connection.
+    return Learning(open_db(Path(data_dir) / "app.db"), load_catalog(Path(courses_dir)))
+
+
+def learning() -> Learning:
+    """The quiz engine over the validated course content (ContentInvalid if the content is broken)."""
+    return _learning(str(Settings.from_env().data_dir.resolve()), str(default_root().resolve()))
 
 
 # ---------------------------------------------------------------------- language

@@ -1,0 +1,134 @@
+"""Courses and My progress pages in AppTest: read a lesson, fail a quiz, retry, pass, see progress."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from courses.content import load_catalog
+from knowledge.settings import Settings
+from tests.coursemaker import RIGHT, make_course
+from trainer.accounts import Accounts
+from trainer.db import open_db
+from trainer.learning import Learning
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+TIMEOUT = 60
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_course(tmp_path / "content")
+    monkeypatch.setenv("APP_COURSES_DIR", str(root))
+    return root
+
+
+@pytest.fixture
+def accounts(settings: Settings, course_dir: Path) -> Accounts:
+    accounts = Accounts(open_db(settings.app_db))
+    accounts.create_user("lin", PASSWORD, "learner", name="林小红")
+    return accounts
+
+
+def page(name: str, username: str = "lin", lang: str = "en") -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app_pages" / name), default_timeout=TIMEOUT)
+    at.session_state["auth"] = {"username": username, "last_seen": time.time()}
+    at.session_state["lang"] = lang
+    return at.run()
+
+
+def fill(at: AppTest, attempt_id: int, answers: dict[str, object], learning: Learning) -> None:
+    attempt = learning.attempt(learning_user(learning), attempt_id)
+    for shown in attempt.questions:
+        key = f"g:{attempt_id}:{shown.pos}"
+        response = answers[shown.question.id]
+        if shown.question.type == "multiple":
+            for oid in shown.order:
+                at.checkbox(key=f"{key}:{oid}").set_value(oid in response)  # type: ignore[operator]
+        elif shown.question.type == "short":
+            at.text_input(key=key).input(str(response))
+        else:
+            at.radio(key=key).set_value(response)
+
+
+def learning_user(learning: Learning):  # type: ignore[no-untyped-def]
+    return Accounts(learning.db).get("lin")
+
+
+def test_learner_reads_fails_retries_passes_and_sees_progress(accounts: Accounts, settings: Settings, course_dir):  # type: ignore[no-untyped-def]
+    learning = Learning(open_db(settings.app_db), load_catalog(course_dir))
+    at = page("courses.py")
+    assert not at.exception
+    assert "Module m1" in at.header[0].value
+    assert any("Posts get three reviews." in m.value for m in at.markdown)  # the English lesson
+    assert "locked" in at.selectbox(key="module_pick").options[1]
+
+    at.button(key="read:m1:basics").click().run()
+    assert any(s.value == "Read" for s in at.success)
+
+    at.button(key="start:graded:m1").click().run()
+    attempt_id = at.session_state["attempt:c1:m1"]
+    wrong = {"m1-q1": "b", "m1-q2": ["c"], "m1-q3": "two reviews"}
+    fill(at, attempt_id, wrong, learning)
+    at.button(key=f"FormSubmitter:graded:{attempt_id}-Submit the quiz").click().run()
+    assert not at.exception
+    assert any("Not passed: 0/3" in e.value for e in at.error)
+    assert any("Read again: Three reviews" in str(x.label) for x in at.expander)
+    assert any("Too few" in m.value for m in at.markdown)  # per-option feedback
+
+    at.button(key=f"back:{attempt_id}").click().run()
+    at.button(key="start:graded:m1").click().run()
+    second = at.session_state["attempt:c1:m1"]
+    assert second != attempt_id
+    fill(at, second, RIGHT, learning)
+    at.button(key=f"FormSubmitter:graded:{second}-Submit the quiz").click().run()
+    assert any("Passed! 3/3" in s.value for s in at.success)
+    assert any("Next module unlocked: Module m2" in i.value for i in at.info)
+
+    progress = page("progress.py")
+    rows = progress.dataframe[0].value
+    assert list(rows["Completed"]) == [True, False]
+    assert list(rows["Grade"])[0] == 100 and list(rows["Attempts"])[0] == "2/2"
+
+
+def test_unanswered_questions_need_confirmation(accounts: Accounts, settings: Settings, course_dir) -> None:  # type: ignore[no-untyped-def]
+    at = page("courses.py")
+    at.button(key="start:graded:m1").click().run()
+    attempt_id = at.session_state["attempt:c1:m1"]
+    at.button(key=f"FormSubmitter:graded:{attempt_id}-Submit the quiz").click().run()
+    assert any("have no answer yet" in w.value for w in at.warning)
+    learning = Learning(open_db(settings.app_db), load_catalog(course_dir))
+    assert learning.attempt(learning_user(learning), attempt_id).status == "open"  # nothing lost, still open
+
+
+def test_practice_gives_feedback_per_question(accounts: Accounts, settings: Settings, course_dir) -> None:  # type: ignore[no-untyped-def]
+    at = page("courses.py", lang="zh")
+    at.button(key="start:practice:m1").click().run()
+    attempt_id = at.session_state["attempt:c1:m1"]
+    learning = Learning(open_db(settings.app_db), load_catalog(course_dir))
+    attempt = learning.attempt(learning_user(learning), attempt_id)
+    short = next(q for q in attempt.questions if q.question.type == "short")
+    at.button(key=f"FormSubmitter:practice:{attempt_id}:{short.pos}-检查答案").click().run()
+    assert any("请先选择或填写答案" in w.value for w in at.warning)  # empty: asked again, nothing stored
+    at.text_input(key=f"p:{attempt_id}:{short.pos}").input("三审三校")
+    at.button(key=f"FormSubmitter:practice:{attempt_id}:{short.pos}-检查答案").click().run()
+    assert any("回答正确" in s.value for s in at.success)
+
+
+def test_a_locked_module_quiz_cannot_be_started(accounts: Accounts) -> None:
+    at = page("courses.py")
+    at.selectbox(key="module_pick").set_value("m2").run()
+    assert any("unlocks when you pass" in i.value for i in at.info)
+    assert not [b for b in at.button if str(b.key).startswith("start:")]
+
+
+def test_broken_course_content_shows_a_clear_message(accounts: Accounts, course_dir: Path) -> None:
+    (course_dir / "c1" / "01-m1" / "quiz.yaml").write_text("questions: [", encoding="utf-8")
+    at = page("courses.py")
+    assert not at.exception
+    assert "course content has errors" in at.error[0].value
+    assert "quiz.yaml" in at.code[0].value
