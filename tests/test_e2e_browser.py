@@ -31,6 +31,11 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def server(clean_env: Path) -> Iterator[str]:
+    yield from run_app(clean_env)
+
+
+def run_app(clean_env: Path) -> Iterator[str]:
+    """``streamlit run`` on a free loopback port with APP_DATA_DIR=clean_env; yields its URL."""
     port = free_port()
     env = {**os.environ, "APP_DATA_DIR": str(clean_env)}
     log = open(clean_env.parent / "streamlit.log", "w")
@@ -52,7 +57,9 @@ def server(clean_env: Path) -> Iterator[str]:
                         break
             except OSError:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("streamlit did not start:\n" + (clean_env.parent / "streamlit.log").read_text()) from None
+                    raise RuntimeError(
+                        "streamlit did not start:\n" + (clean_env.parent / "streamlit.log").read_text()
+                    ) from None
                 time.sleep(0.5)
         yield url
     finally:
@@ -141,3 +148,51 @@ def test_first_admin_uploads_a_pdf_asks_and_rates(server: str, browser_page, cle
     assert row["rating"] == 1
     assert row["grounded"] == 1 and row["citations"][0]["doc"] == "duty-rota.pdf"
     assert row["citations"][0]["page"] == 2
+
+
+@pytest.fixture
+def course_server(clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The app with the small test course and a learner account already made."""
+    from tests.coursemaker import make_course
+
+    monkeypatch.setenv("APP_COURSES_DIR", str(make_course(tmp_path / "content")))
+    accounts = Accounts(open_db(clean_env / "app.db"))
+    accounts.create_user("chief", PASSWORD, "admin")
+    accounts.create_user("lin", PASSWORD, "learner", name="Lin Xiaohong", language="en")
+    yield from run_app(clean_env)
+
+
+def test_learner_reads_a_lesson_fails_retries_passes_and_sees_progress(course_server: str, browser_page):  # type: ignore[no-untyped-def]
+    page = browser_page
+    page.goto(course_server)
+    page.get_by_label("User name").fill("lin")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Courses").click()
+    page.get_by_text("Posts get three reviews.").wait_for()
+    page.get_by_role("button", name="I have read this").click()
+    page.get_by_text("Read", exact=True).wait_for()
+    shot(page, "5-lesson")
+
+    page.get_by_role("tab", name="Quiz").click()
+    page.get_by_role("button", name="Start the graded quiz").click()
+    page.get_by_text("Submit anyway").click()
+    page.get_by_role("button", name="Submit the quiz").click()
+    page.get_by_text("Not passed: 0/3").wait_for()
+    page.get_by_text("Read again: Three reviews").first.wait_for()
+    shot(page, "6-failed")
+
+    page.get_by_role("button", name="Back to the module").click()
+    page.get_by_role("tab", name="Quiz").click()
+    page.get_by_role("button", name="Start the graded quiz").click()
+    page.get_by_text("Three", exact=True).click()
+    page.get_by_text("Editor", exact=True).click()
+    page.get_by_text("Head", exact=True).click()
+    page.locator("input[aria-label='Your answer']").fill("three reviews")
+    page.get_by_role("button", name="Submit the quiz").click()
+    page.get_by_text("Passed! 3/3").wait_for()
+    shot(page, "7-passed")
+
+    page.get_by_role("link", name="My progress").click()
+    page.get_by_text("50%").wait_for()  # one module of two completed
+    shot(page, "8-progress")
