@@ -1,0 +1,278 @@
+"""``python -m trainer [--data-dir DIR] [--as USERNAME] COMMAND`` - people and assessment from a terminal.
+
+Commands that read or change app data sign in like the app does: ``--as USERNAME`` with the password
+from ``$APP_CLI_PASSWORD`` or a prompt, the same throttling, the same role checks. ``item-analysis``
+reads only the file it is given and needs no sign-in.
+
+Exit status: 0 done, 1 an error (message on stderr), 2 usage or sign-in problem, 3 the signed-in
+role may not do this, 130 interrupted. Scripts depend on ``item-analysis --json``: keep its shape stable.
+
+Adding a command: write ``def add_x(sub)`` that calls ``sub.add_parser(...)`` and ``set_defaults(run=cmd_x)``,
+decorate it with :func:`command`; ``cmd_x(args) -> int`` calls :func:`signed_in` if it needs app data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import sqlite_utils
+
+from knowledge.errors import KnowledgeError
+from knowledge.settings import Settings
+
+from .accounts import Accounts, User
+from .db import open_db
+from .errors import AccountInactive, PermissionDenied, SignInFailed, SignInThrottled, TrainerError
+from .itemstats import FLAG_TEXT, ItemAnalysis, analyse, parse_responses_csv
+from .people import add_user
+from .roster import ROLE_NAMES, RosterError, RosterInvalid, decode_csv, import_users, parse_role, validate_import
+
+PASSWORD_ENV = "APP_CLI_PASSWORD"
+EXIT_ERROR, EXIT_USAGE, EXIT_DENIED = 1, 2, 3
+
+
+class NotSignedIn(TrainerError):
+    "The command needs --as USERNAME and a password"
+
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+REGISTRY: list[Registrar] = []
+
+
+def command(registrar: Registrar) -> Registrar:
+    """Decorator: ``registrar(sub)`` adds a command (or a group of them) to ``python -m trainer``."""
+    REGISTRY.append(registrar)
+    return registrar
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m trainer", description="GovMedia Academy people and assessment")
+    parser.add_argument("--data-dir", type=Path, help="data folder (default: $APP_DATA_DIR or ./data)")
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERNAME",
+        help=f"sign in as this user (password from ${PASSWORD_ENV} or a prompt); needed for app data",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for registrar in REGISTRY:
+        registrar(sub)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------- sign-in
+_open: list[sqlite_utils.Database] = []  # closed when main() returns
+
+
+def signed_in(args: argparse.Namespace) -> tuple[User, Accounts, Settings]:
+    """Sign in as ``--as`` with the app's rules (throttling included); :class:`NotSignedIn` or a sign-in error.
+
+    Role checks stay with the library functions the command calls, exactly as in the app.
+    """
+    if not args.as_user:
+        raise NotSignedIn(
+            f"'{args.command}' reads or changes app data: add --as USERNAME before the command "
+            f"(e.g. python -m trainer --as admin {args.command} ...) · 此命令需要登录：请在命令前加 --as 用户名"
+        )
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            raise NotSignedIn(
+                f"No password: set {PASSWORD_ENV} or run the command in a terminal to be asked · "
+                f"未提供密码：请设置环境变量 {PASSWORD_ENV}，或在终端中运行以输入密码"
+            )
+        password = getpass.getpass(f"Password for {args.as_user} · 密码: ")
+    settings = Settings.from_env(data_dir=args.data_dir)
+    db = open_db(settings.app_db)
+    _open.append(db)
+    accounts = Accounts(db)
+    if not accounts.has_users():
+        raise NotSignedIn(
+            f"There are no accounts in {settings.app_db} yet - start the app to create the first administrator, "
+            "or check --data-dir · 该数据目录中还没有账号：请先启动应用创建管理员，或检查 --data-dir"
+        )
+    return accounts.authenticate(args.as_user, password), accounts, settings
+
+
+# ---------------------------------------------------------------------------------------------- main
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (NotSignedIn, SignInFailed, SignInThrottled, AccountInactive) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PermissionDenied as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_DENIED
+    except RosterInvalid as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for problem in exc.errors:
+            print(f"{getattr(args, 'file', '')}: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    except (TrainerError, KnowledgeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        while _open:
+            _open.pop().conn.close()
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise TrainerError(f"Cannot read {path}: {exc.strerror} · 无法读取文件 {path}") from None
+
+
+# ---------------------------------------------------------------------------------------------- item-analysis
+@command
+def add_item_analysis(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "item-analysis",
+        help="Moodle-style item statistics of a response matrix CSV (no sign-in needed)",
+        description="Facility, SD, discrimination and discriminative efficiency per question; Cronbach's alpha, "
+        "error ratio and standard error per quiz, all in %%. The CSV has columns attempt,question,mark,max_mark, "
+        "one row per question per attempt (first attempts only, as Moodle).",
+    )
+    p.add_argument("--responses", type=Path, required=True, metavar="FILE.csv")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(run=cmd_item_analysis)
+
+
+def cmd_item_analysis(args: argparse.Namespace) -> int:
+    text = decode_csv(_read_bytes(args.responses))
+    result = analyse(parse_responses_csv(text, source=str(args.responses)))
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        print(_analysis_table(result))
+    return 0
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _analysis_table(result: ItemAnalysis) -> str:
+    q = result.quiz
+    lines = [
+        f"Attempts {q.attempts}  questions {q.questions}  mean {_pct(q.mean)}%  SD {_pct(q.sd)}%  "
+        f"alpha {_pct(q.alpha)}%  error ratio {_pct(q.error_ratio)}%  standard error {_pct(q.standard_error)}%"
+    ]
+    lines += [f"warning: {w}" for w in q.warnings]
+    lines += [f"note: {name}: {why}" for name, why in q.notes.items()]
+    width = max([len("question"), *(len(s.question) for s in result.questions)])
+    lines.append("")
+    lines.append(f"{'question':<{width}}  {'n':>5}  {'facility':>8}  {'SD':>6}  {'discrim.':>8}  {'effic.':>7}  flags")
+    for s in result.questions:
+        flags = ", ".join(("!" if f == "negative_discrimination" else "") + f for f in s.flags)
+        lines.append(
+            f"{s.question:<{width}}  {s.n:>5}  {_pct(s.facility):>8}  {_pct(s.sd):>6}  "
+            f"{_pct(s.discrimination):>8}  {_pct(s.efficiency):>7}  {flags}"
+        )
+    notes = [f"  {s.question}: {name}: {why}" for s in result.questions for name, why in s.notes.items()]
+    if notes:
+        lines += ["", "Why some values are missing:", *notes]
+    used = sorted({f for s in result.questions for f in s.flags})
+    if used:
+        lines += ["", "Flags:", *(f"  {f}: {FLAG_TEXT[f]}" for f in used)]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- users
+def _role(text: str) -> str:
+    role = parse_role(text)
+    if role is None or not text.strip():
+        raise argparse.ArgumentTypeError(f"unknown role '{text}' - use {', '.join(ROLE_NAMES)}")
+    return role
+
+
+@command
+def add_users(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("users", help="add users, one by one or from a CSV roster (needs --as)")
+    users = p.add_subparsers(dest="users_command", required=True)
+
+    q = users.add_parser("add", help="create one account; prints its generated password once")
+    q.add_argument("username")
+    q.add_argument("--role", type=_role, required=True, help="learner, trainer or admin (学员, 培训师, 管理员)")
+    q.add_argument("--name", default="")
+    q.add_argument("--department", default="")
+    q.set_defaults(run=cmd_users_add)
+
+    q = users.add_parser(
+        "import",
+        help="create every account in a CSV roster, or none if a row has a problem",
+        description="CSV with header name,username,department,role (or 姓名,用户名,部门,角色), optional password; "
+        "UTF-8, UTF-8 with BOM or GB18030. Every row is checked first; nothing is imported if any row has a problem.",
+    )
+    q.add_argument("file", type=Path, metavar="FILE.csv")
+    q.add_argument(
+        "--passwords-out",
+        type=Path,
+        metavar="FILE.csv",
+        help="write the generated passwords to this new file (mode 600) instead of printing them",
+    )
+    q.add_argument("--dry-run", action="store_true", help="check the file and report, import nothing")
+    q.set_defaults(run=cmd_users_import)
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    actor, accounts, _ = signed_in(args)
+    user, password = add_user(actor, accounts, args.username, args.role, name=args.name, department=args.department)
+    print(f"created {user.role} {user.username} · 已创建账号")
+    print(f"password (shown once - hand it over now) · 初始密码（仅显示一次）: {password}")
+    return 0
+
+
+def cmd_users_import(args: argparse.Namespace) -> int:
+    out: Path | None = args.passwords_out
+    if out is not None:
+        # Checked before importing: once the accounts exist, their passwords must not be lost.
+        if out.exists():
+            raise RosterError(f"{out} already exists - choose a new file name · 文件已存在，请换一个文件名")
+        if not out.parent.is_dir():
+            raise RosterError(f"No folder {out.parent} · 文件夹不存在")
+    actor, accounts, _ = signed_in(args)
+    data = _read_bytes(args.file)
+    if args.dry_run:
+        rows = validate_import(actor, accounts, data)
+        print(f"{len(rows)} rows are fine; nothing was imported (--dry-run) · {len(rows)}行检查通过，未导入")
+        return 0
+    result = import_users(actor, accounts, data)
+    for u in result.users:
+        print(f"created {u.role:<8} {u.username}  {u.name}  {u.department}".rstrip())
+    print(f"{len(result.users)} accounts created · 已创建{len(result.users)}个账号")
+    if not result.generated:
+        return 0
+    if out is not None:
+        try:
+            _write_private(out, result.passwords_csv())
+        except OSError as exc:
+            print(f"error: cannot write {out}: {exc.strerror} - the passwords follow instead", file=sys.stderr)
+        else:
+            print(
+                f"{len(result.generated)} generated passwords written to {out}: hand them over, then delete the file · "
+                f"初始密码已写入 {out}，分发后请删除该文件"
+            )
+            return 0
+    print("generated passwords (shown once) · 初始密码（仅显示一次）:")
+    for u in result.generated:
+        print(f"{u.username}\t{u.password}")
+    return 0
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Create ``path`` readable by its owner only; never overwrite."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
