@@ -136,7 +136,7 @@ def test_require_role(accounts: Accounts, role: str, allowed: bool):
 def test_migrations_run_once(tmp_path: Path):
     db = open_db(tmp_path / "app.db")
     names = [r[0] for r in db.execute("SELECT name FROM _migrations").fetchall()]
-    assert names == ["m001_users"]
+    assert names == sorted(names) and names[0] == "m001_users" and len(names) == len(set(names))
     db.conn.close()
     again = open_db(tmp_path / "app.db")
     assert [r[0] for r in again.execute("SELECT name FROM _migrations").fetchall()] == names
