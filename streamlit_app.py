@@ -27,6 +27,7 @@ pages = [
     st.Page("app_pages/progress.py", title=ui.tr("page_progress"), icon=":material/trending_up:"),
 ]
 if user.can("trainer", "admin"):
+    pages.append(st.Page("app_pages/dashboard.py", title=ui.tr("page_dashboard"), icon=":material/insights:"))
     pages.append(st.Page("app_pages/library.py", title=ui.tr("page_library"), icon=":material/library_books:"))
     pages.append(st.Page("app_pages/people.py", title=ui.tr("page_people"), icon=":material/group:"))
 pages.append(st.Page("app_pages/account.py", title=ui.tr("page_account"), icon=":material/account_circle:"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import ui
-from trainer import people
+from courses.errors import CourseError
+from trainer import people, reports, roster
 from trainer.accounts import ROLES
 from trainer.errors import TrainerError
 
@@ -86,3 +87,55 @@ if manageable:
                 st.error(str(exc))
             else:
                 st.rerun()
+
+# ------------------------------------------------------------------ bulk import
+with st.expander(ui.tr("import_title")):
+    st.caption(ui.tr("import_help"))
+    with st.form("import_users", clear_on_submit=True):
+        upload = st.file_uploader("CSV", type=["csv", "txt"], max_upload_size=2)
+        go = st.form_submit_button(ui.tr("import_button"), type="primary")
+    if go and upload is not None:
+        try:
+            result = roster.import_users(user, svc.accounts, upload.getvalue())
+        except roster.RosterInvalid as exc:
+            for err in exc.errors:
+                st.error(ui.md_escape(ui.tr("row_error", row=err.row, message=err.message)))
+        except TrainerError as exc:
+            st.error(ui.md_escape(str(exc)))
+        else:
+            st.success(ui.tr("imported", n=len(result.users)))
+            if result.generated:
+                st.download_button(
+                    ui.tr("import_passwords"),
+                    data=result.passwords_csv(),
+                    file_name="new-passwords.csv",
+                    mime="text/csv",
+                    key="import_passwords",
+                    on_click="ignore",
+                )
+
+# ------------------------------------------------------------------ assign courses
+try:
+    learning = ui.learning()
+except CourseError:
+    learning = None
+if learning is not None:
+    with st.expander(ui.tr("assign_title")):
+        course_titles = {c.id: c.title.get(ui.lang()) for c in learning.catalog.courses}
+        learners = [u.username for u in users if u.role == "learner" and u.active]
+        with st.form("assign"):
+            course_id = st.selectbox(ui.tr("course"), list(course_titles), format_func=course_titles.__getitem__)
+            picked = st.multiselect(ui.tr("assign_people"), learners)
+            group_options = sorted({u.department for u in users if u.department})
+            group = st.selectbox(ui.tr("assign_group"), group_options, index=None)
+            due = st.date_input(ui.tr("due"), value=None)
+            if st.form_submit_button(ui.tr("assign_button")):
+                chosen = set(picked)
+                if group:
+                    chosen |= {u.username for u in users if u.department == group and u.role == "learner"}
+                try:
+                    n = reports.assign(user, svc.db, sorted(chosen), str(course_id), due)
+                except TrainerError as exc:
+                    st.error(str(exc))
+                else:
+                    st.success(ui.tr("assigned", n=n))

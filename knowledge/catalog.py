@@ -391,6 +391,15 @@ class Catalog:
             row["closest"] = json.loads(row["closest"])
         return rows
 
+    def set_gap_status(self, ids: Sequence[int], status: str) -> int:
+        """Mark refused questions as handled (or open again); returns how many changed."""
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        with self._lock:
+            cur = self.db.execute(f"UPDATE gaps SET status = ? WHERE id IN ({marks})", [status, *ids])
+        return int(cur.rowcount)
+
     def add_faq(
         self, question: str, answer: str, source: str, language: str, vector: bytes, model: str, created_by: str
     ) -> int:

@@ -137,6 +137,23 @@ def m003_learning(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m004_dashboard(db: sqlite_utils.Database) -> None:
+    # Courses assigned to people, with an optional due date (ISO date).
+    db.execute(
+        """CREATE TABLE assignments (
+            username TEXT NOT NULL COLLATE NOCASE,
+            course TEXT NOT NULL,
+            due TEXT,
+            assigned_by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (username, course)
+        )"""
+    )
+    # A thumbs-down a trainer has dealt with (turned into a curated answer or judged fine).
+    db.execute("ALTER TABLE answer_feedback ADD COLUMN handled INTEGER NOT NULL DEFAULT 0")
+
+
 def open_db(path: Path) -> sqlite_utils.Database:
     """Open (creating and migrating if needed) the app database at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)

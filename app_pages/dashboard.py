@@ -1,0 +1,239 @@
+"""Trainer dashboard: gradebook, quiz analysis, knowledge gaps, usage, exports (trainers and admins;
+``trainer.reports`` checks the role again in every function)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import ui
+from courses.errors import CourseError
+from knowledge.errors import KnowledgeError
+from trainer import reports
+from trainer.errors import TrainerError
+from trainer.itemstats import FLAG_TEXT, MIN_ATTEMPTS
+from trainer.learning import STAFF
+
+user = ui.page_user(*STAFF)
+svc = ui.services()
+L = ui.lang()
+
+st.title(ui.tr("dashboard_title"))
+try:
+    learning = ui.learning()
+except CourseError as exc:
+    st.error(ui.tr("course_broken"))
+    st.code(str(exc), language=None)
+    st.stop()
+
+courses = {c.id: c for c in learning.catalog.courses}
+course_id = next(iter(courses))
+if len(courses) > 1:
+    course_id = st.selectbox(ui.tr("course"), list(courses), format_func=lambda c: courses[c].title.get(L))
+course = courses[course_id]
+
+
+def embed_questions(texts: list[str]) -> list:  # type: ignore[type-arg]
+    # Questions compared with questions: both sides embedded as queries.
+    return [svc.kb.embedder.embed_query(text) for text in texts]
+
+
+module_titles = {m.id: f"{m.order}. {m.title.get(L)}" for m in course.modules}
+
+tabs = st.tabs(
+    [ui.tr("tab_gradebook"), ui.tr("tab_items"), ui.tr("tab_gaps"), ui.tr("tab_usage"), ui.tr("tab_exports")],
+    key="dashboard_tabs",
+)
+
+# ------------------------------------------------------------------ gradebook
+with tabs[0]:
+    group_names = reports.groups(user, svc.accounts)
+    everyone = ui.tr("all_groups")
+    group = st.selectbox(ui.tr("group"), [everyone, *group_names], key="gb_group")
+    rows = reports.gradebook(user, learning, svc.accounts, course_id, group=None if group == everyone else group)
+    if not rows:
+        st.info(ui.tr("no_learners"))
+    else:
+        frame = pd.DataFrame([r.as_dict() for r in rows])
+        frame["module"] = frame["module"].map(module_titles)
+
+        def cell(r: pd.Series) -> str:
+            mark = "✓" if r["completed"] else ("○" if r["passed"] else "")
+            grade = "–" if pd.isna(r["grade"]) else f"{r['grade']:.0f}%"
+            return f"{grade} {mark} ({r['attempts']})".strip()
+
+        frame["cell"] = frame.apply(cell, axis=1)
+        table = frame.pivot_table(
+            index=["username", "name", "department"], columns="module", values="cell", aggfunc="first", sort=False
+        )
+        overdue = frame.groupby("username")["overdue"].any()
+        due = frame.groupby("username")["due"].first()
+        table.insert(0, ui.tr("due"), [due[u] for u, _, _ in table.index])
+        table.insert(1, ui.tr("overdue"), ["⚠" if overdue[u] else "" for u, _, _ in table.index])
+        st.dataframe(table, width="stretch")
+        st.caption("✓ = completed · ○ = passed, lessons unread · (n) = graded attempts")
+
+        st.subheader(ui.tr("learner_detail"))
+        who = st.selectbox(ui.tr("pick_user"), sorted({r.username for r in rows}), index=None, key="gb_learner")
+        if who:
+            detail = reports.attempt_rows(user, learning, course_id, username=who)
+            st.dataframe(pd.DataFrame(detail), hide_index=True, width="stretch")
+
+# ------------------------------------------------------------------ quiz analysis
+with tabs[1]:
+    module_id = st.selectbox(
+        ui.tr("module"), list(module_titles), format_func=module_titles.__getitem__, key="ia_module"
+    )
+    result = reports.item_analysis(user, learning, course_id, module_id)
+    if result.analysis is None:
+        st.info(ui.tr("no_attempts"))
+    else:
+        quiz = result.analysis.quiz
+
+        def fmt(value: float | None) -> str:
+            return "–" if value is None else f"{value:.1f}"
+
+        if quiz.attempts < MIN_ATTEMPTS:
+            st.warning(ui.tr("few_attempts", n=quiz.attempts, min=MIN_ATTEMPTS))
+        st.write(
+            ui.tr(
+                "quiz_stats",
+                n=quiz.attempts,
+                mean=fmt(quiz.mean),
+                sd=fmt(quiz.sd),
+                alpha=fmt(quiz.alpha),
+                er=fmt(quiz.error_ratio),
+                se=fmt(quiz.standard_error),
+            )
+        )
+        for note in quiz.notes.values():
+            st.caption(note)
+        module = course.module(module_id)
+        prompts = {q.id: q.prompt.get(L) for q in module.questions}
+        item_frame = pd.DataFrame(reports.item_rows(result))
+        item_frame.insert(2, "prompt", item_frame["question"].map(prompts))
+        item_frame["flags"] = [
+            " · ".join(FLAG_TEXT.get(f, f) for f in flags.split()) if flags else "" for flags in item_frame["flags"]
+        ]
+        st.dataframe(item_frame, hide_index=True, width="stretch")
+        flagged = [q for q in result.analysis.questions if q.flags]
+        if flagged:
+            st.subheader(ui.tr("flagged"))
+            for q in flagged:
+                st.markdown(f"- **{q.question}** {prompts.get(q.question, '')}: " + ", ".join(q.flags))
+        for qid, table in result.options.items():
+            with st.expander(ui.tr("distractors", q=f"{qid} · {prompts.get(qid, '')}")):
+                question = module.question(qid)
+                texts = {o.id: o.text.get(L) for o in question.options}  # type: ignore[union-attr]
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {
+                                "option": r.option,
+                                "text": texts.get(r.option, ""),
+                                "correct": r.correct,
+                                "count": r.count,
+                                "%": None if r.percent is None else round(r.percent, 1),
+                            }
+                            for r in table.rows
+                        ]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+
+# ------------------------------------------------------------------ knowledge gaps
+with tabs[2]:
+    st.caption(ui.tr("gaps_intro"))
+    try:
+        items = reports.gap_items(user, svc.kb, svc.db)
+        clusters = reports.cluster_gaps(items, embed_questions)
+    except (KnowledgeError, TrainerError) as exc:
+        st.error(ui.md_escape(str(exc)))
+        clusters = []
+    if not clusters:
+        st.info(ui.tr("no_gaps"))
+    for n, cluster in enumerate(clusters[:30]):
+        with st.expander(ui.md_escape(f"{cluster.question} · {ui.tr('times_asked', n=cluster.count)}")):
+            st.caption(ui.tr("weekly_trend", trend=" ".join(str(c) for c in cluster.trend())))
+            if cluster.closest:
+                st.markdown(ui.tr("closest_docs") + " " + ui.md_escape(", ".join(cluster.closest)))
+            st.markdown(f"**{ui.tr('wordings')}**")
+            for item in cluster.items[:10]:
+                reason = f" — {item.reason}" if item.reason else ""
+                st.markdown("- " + ui.md_escape(f"{item.question} ({item.source}, {item.asked_at[:10]}){reason}"))
+            with st.form(f"gap:{n}"):
+                answer = st.text_area(ui.tr("faq_answer"), key=f"gap_answer:{n}")
+                source = st.text_input(ui.tr("faq_source"), value=", ".join(cluster.closest[:1]), key=f"gap_src:{n}")
+                cols = st.columns(2)
+                save = cols[0].form_submit_button(ui.tr("make_faq"), type="primary")
+                done = cols[1].form_submit_button(ui.tr("mark_handled"))
+            try:
+                if save:
+                    reports.answer_gap(user, svc.kb, svc.db, cluster, answer, source)
+                    st.session_state["gaps_flash"] = ui.tr("faq_saved")
+                    st.rerun()
+                if done:
+                    reports.mark_handled(user, svc.kb, svc.db, cluster.items)
+                    st.session_state["gaps_flash"] = ui.tr("handled")
+                    st.rerun()
+            except (KnowledgeError, TrainerError) as exc:
+                st.error(ui.md_escape(str(exc)))
+    flash = st.session_state.pop("gaps_flash", "")
+    if flash:
+        st.success(flash)
+
+# ------------------------------------------------------------------ usage
+with tabs[3]:
+    stats = reports.usage(user, svc.db)
+    days = pd.DataFrame(stats["days"]).set_index("day")
+    st.subheader(ui.tr("asked_per_day"))
+    st.bar_chart(days[["answered", "refused"]], stack=True)
+    st.subheader(ui.tr("active_per_day"))
+    st.line_chart(days[["active"]])
+    if stats["top_documents"]:
+        st.subheader(ui.tr("top_documents"))
+        st.dataframe(
+            pd.DataFrame(stats["top_documents"], columns=["document", "citations"]), hide_index=True, width="stretch"
+        )
+
+# ------------------------------------------------------------------ exports
+with tabs[4]:
+    stamp = dt.date.today().isoformat()
+
+    def sheets() -> dict[str, list[dict]]:  # type: ignore[type-arg]
+        analyses = [reports.item_analysis(user, learning, course_id, m.id) for m in course.modules]
+        return {
+            "gradebook": [r.as_dict() for r in reports.gradebook(user, learning, svc.accounts, course_id)],
+            "attempts": reports.attempt_rows(user, learning, course_id),
+            "items": [row for a in analyses for row in reports.item_rows(a)],
+            "gaps": reports.gap_rows(reports.cluster_gaps(reports.gap_items(user, svc.kb, svc.db), embed_questions)),
+        }
+
+    labels = {
+        "gradebook": ui.tr("export_gradebook"),
+        "attempts": ui.tr("export_attempts"),
+        "items": ui.tr("export_items"),
+        "gaps": ui.tr("export_gaps"),
+    }
+    cols = st.columns(len(labels))
+    for col, (name, label) in zip(cols, labels.items(), strict=True):
+        col.download_button(
+            f"{label} (CSV)",
+            data=lambda name=name: reports.to_csv(sheets()[name]),
+            file_name=f"{name}-{course_id}-{stamp}.csv",
+            mime="text/csv",
+            key=f"export:{name}",
+            on_click="ignore",
+        )
+    st.download_button(
+        ui.tr("export_all_xlsx"),
+        data=lambda: reports.to_xlsx(sheets()),
+        file_name=f"govmedia-{course_id}-{stamp}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="export:xlsx",
+        type="primary",
+        on_click="ignore",
+    )

@@ -1,0 +1,463 @@
+"""What trainers read: assignments, the gradebook, attempts, item analysis, knowledge gaps, usage,
+and their CSV / Excel exports.
+
+Every function takes the viewer and checks the role itself. Learners get only their own rows from
+the functions that allow them at all; everything else is for trainers and admins.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from courses.models import MultipleChoice, SingleChoice
+
+from .accounts import Accounts, User, require_role
+from .errors import TrainerError
+from .itemstats import ItemAnalysis, OptionTable, Response, analyse, option_frequencies
+from .learning import EVERYONE, STAFF, Learning
+
+# Two questions whose e5 embeddings are at least this similar are one topic. e5-small's
+# similarities bunch high (unrelated questions score ~0.75-0.8), hence the high bar.
+CLUSTER_SIMILARITY = 0.88
+
+
+class ReportError(TrainerError):
+    "A report cannot be made as asked"
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+# ---------------------------------------------------------------------- assignments
+def assign(actor: User, db: sqlite_utils.Database, usernames: Iterable[str], course: str, due: dt.date | None) -> int:
+    """Assign a course (with an optional due date) to people; assigning again updates the due date."""
+    require_role(actor, *STAFF)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    count = 0
+    for username in usernames:
+        db.execute(
+            "INSERT INTO assignments (username, course, due, assigned_by, at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT(username, course) DO UPDATE SET due = excluded.due, assigned_by = excluded.assigned_by,"
+            " at = excluded.at",
+            [username, course, due.isoformat() if due else None, actor.username, now],
+        )
+        count += 1
+    return count
+
+
+def assignments(viewer: User, db: sqlite_utils.Database) -> dict[tuple[str, str], str | None]:
+    """(username lower-cased, course) -> due date; learners see their own."""
+    require_role(viewer, *EVERYONE)
+    rows = db.execute("SELECT username, course, due FROM assignments").fetchall()
+    mine = viewer.role == "learner"
+    return {(u.lower(), c): d for u, c, d in rows if not mine or u.lower() == viewer.username.lower()}
+
+
+# ---------------------------------------------------------------------- gradebook
+@dataclass(frozen=True)
+class GradeRow:
+    username: str
+    name: str
+    department: str
+    module: str
+    module_order: int
+    grade: float | None  # % by the module's grading method
+    attempts: int
+    passed: bool
+    completed: bool
+    due: str | None
+    overdue: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "name": self.name,
+            "department": self.department,
+            "module": self.module,
+            "grade": None if self.grade is None else round(self.grade, 1),
+            "attempts": self.attempts,
+            "passed": self.passed,
+            "completed": self.completed,
+            "due": self.due or "",
+            "overdue": self.overdue,
+        }
+
+
+def _learners(viewer: User, accounts: Accounts, group: str | None) -> list[User]:
+    if viewer.role == "learner":
+        return [viewer]
+    people = [u for u in accounts.users() if u.role == "learner"]
+    return [u for u in people if not group or u.department == group]
+
+
+def gradebook(
+    viewer: User, learning: Learning, accounts: Accounts, course_id: str, *, group: str | None = None
+) -> list[GradeRow]:
+    """Learners x modules. Overdue: the course was assigned with a due date that has passed and the
+    module is not completed."""
+    require_role(viewer, *EVERYONE)
+    due_dates = assignments(viewer, learning.db)
+    course = learning.catalog.course(course_id)
+    rows = []
+    today = _today().isoformat()
+    for person in _learners(viewer, accounts, group):
+        progress = learning.progress(viewer, course_id, person.username)
+        due = due_dates.get((person.username.lower(), course_id))
+        for module, state in zip(course.modules, progress.modules, strict=True):
+            rows.append(
+                GradeRow(
+                    username=person.username,
+                    name=person.name,
+                    department=person.department,
+                    module=module.id,
+                    module_order=module.order,
+                    grade=None if state.grade is None else state.grade * 100,
+                    attempts=state.attempts_used,
+                    passed=state.passed,
+                    completed=state.completed,
+                    due=due,
+                    overdue=due is not None and due < today and not state.completed,
+                )
+            )
+    return rows
+
+
+def groups(viewer: User, accounts: Accounts) -> list[str]:
+    require_role(viewer, *STAFF)
+    return sorted({u.department for u in accounts.users() if u.department})
+
+
+# ---------------------------------------------------------------------- attempts
+def attempt_rows(
+    viewer: User, learning: Learning, course_id: str, *, username: str | None = None
+) -> list[dict[str, Any]]:
+    """One row per question of every attempt: what was shown, answered and scored."""
+    require_role(viewer, *EVERYONE)
+    if viewer.role == "learner":
+        username = viewer.username
+    sql = "SELECT * FROM attempts WHERE course = ?" + (" AND username = ?" if username else "") + " ORDER BY id"
+    params = [course_id, username] if username else [course_id]
+    rows: list[dict[str, Any]] = []
+    for a in learning.db.query(sql, params):
+        for q in learning.db.query("SELECT * FROM attempt_questions WHERE attempt_id = ? ORDER BY pos", [a["id"]]):
+            rows.append(
+                {
+                    "attempt": a["id"],
+                    "username": a["username"],
+                    "module": a["module"],
+                    "mode": a["mode"],
+                    "status": a["status"],
+                    "started": _ts(a["started_at"]),
+                    "submitted": _ts(a["submitted_at"]),
+                    "attempt_score": a["score"],
+                    "attempt_max": a["max_score"],
+                    "passed": None if a["passed"] is None else bool(a["passed"]),
+                    "position": q["pos"] + 1,
+                    "question": q["question"],
+                    "shown_order": " ".join(json.loads(q["shown_order"])),
+                    "response": "" if q["response"] is None else _response_text(json.loads(q["response"])),
+                    "mark": q["score"],
+                    "max_mark": q["max_score"],
+                }
+            )
+    return rows
+
+
+def _ts(value: float | None) -> str:
+    return "" if value is None else dt.datetime.fromtimestamp(value, dt.UTC).isoformat(timespec="seconds")
+
+
+def _response_text(value: Any) -> str:
+    if isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# ---------------------------------------------------------------------- item analysis
+@dataclass(frozen=True)
+class ModuleAnalysis:
+    module: str
+    analysis: ItemAnalysis | None  # None when there are no finished graded attempts yet
+    options: dict[str, OptionTable] = field(default_factory=dict)  # question id -> distractor table
+
+
+def first_attempts(learning: Learning, course_id: str, module_id: str) -> list[int]:
+    """The first finished graded attempt of each learner: statistics on first attempts, as Moodle
+    does by default, so that retakes by the weaker learners do not distort them."""
+    rows = learning.db.execute(
+        "SELECT min(id) FROM attempts WHERE course = ? AND module = ? AND mode = 'graded' AND status != 'open'"
+        " GROUP BY username",
+        [course_id, module_id],
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def item_analysis(viewer: User, learning: Learning, course_id: str, module_id: str) -> ModuleAnalysis:
+    require_role(viewer, *STAFF)
+    module = learning.catalog.module(course_id, module_id)
+    ids = first_attempts(learning, course_id, module_id)
+    if not ids:
+        return ModuleAnalysis(module_id, None)
+    marks = ",".join("?" * len(ids))
+    rows = list(
+        learning.db.query(
+            f"SELECT attempt_id, question, response, score, max_score FROM attempt_questions"
+            f" WHERE attempt_id IN ({marks}) ORDER BY attempt_id, pos",
+            ids,
+        )
+    )
+    result = analyse(Response(r["attempt_id"], r["question"], r["score"] or 0.0, r["max_score"]) for r in rows)
+    picks: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        picks[r["question"]].append(None if r["response"] is None else json.loads(r["response"]))
+    options = {}
+    for question in module.questions:
+        if isinstance(question, SingleChoice | MultipleChoice) and question.id in picks:
+            options[question.id] = option_frequencies(
+                picks[question.id], [o.id for o in question.options], [o.id for o in question.options if o.correct]
+            )
+    return ModuleAnalysis(module_id, result, options)
+
+
+# ---------------------------------------------------------------------- knowledge gaps
+@dataclass
+class GapItem:
+    source: str  # "refused" (knowledge.db gaps) or "thumbs_down" (app.db rating)
+    id: int  # gap id or ask id
+    question: str
+    asked_by: str
+    asked_at: str
+    closest: list[str]
+    reason: str = ""
+
+
+@dataclass
+class GapCluster:
+    question: str  # the most frequent wording
+    items: list[GapItem]
+    closest: list[str]  # documents, most often offered first
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def last_asked(self) -> str:
+        return max(i.asked_at for i in self.items)
+
+    def trend(self, weeks: int = 8, today: dt.date | None = None) -> list[int]:
+        """Questions per week, oldest first, ending with the current week."""
+        today = today or _today()
+        counts = [0] * weeks
+        for item in self.items:
+            asked = dt.date.fromisoformat(item.asked_at[:10])
+            age = (today - asked).days // 7
+            if 0 <= age < weeks:
+                counts[weeks - 1 - age] += 1
+        return counts
+
+
+def gap_items(viewer: User, kb: Any, db: sqlite_utils.Database) -> list[GapItem]:
+    """Open refusals and unhandled thumbs-down answers."""
+    require_role(viewer, *STAFF)
+    items = [
+        GapItem("refused", g["id"], g["question"], g["asked_by"], g["asked_at"], list(g["closest"]))
+        for g in kb.catalog.gaps("open")
+    ]
+    for row in db.query(
+        "SELECT a.id, a.question, a.username, f.at, a.citations, f.reason FROM answer_feedback f"
+        " JOIN asks a ON a.id = f.ask_id WHERE f.rating = -1 AND f.handled = 0 ORDER BY f.at"
+    ):
+        cited = [c["doc"] for c in json.loads(row["citations"])]
+        items.append(
+            GapItem("thumbs_down", row["id"], row["question"], row["username"], row["at"], cited, row["reason"])
+        )
+    return items
+
+
+def cluster_gaps(items: Sequence[GapItem], embed: Any, threshold: float = CLUSTER_SIMILARITY) -> list[GapCluster]:
+    """Group similar questions: each joins the first cluster whose centroid is similar enough.
+
+    ``embed`` maps a list of texts to unit vectors (the knowledge base's embedder). Greedy
+    single-pass clustering is enough at the scale of one office's questions and is stable: the
+    same questions in the same order give the same clusters.
+    """
+    import numpy as np
+
+    if not items:
+        return []
+    vectors = np.asarray(embed([i.question for i in items]), dtype=np.float32)
+    centroids: list[Any] = []
+    members: list[list[int]] = []
+    for idx, vec in enumerate(vectors):
+        best, best_sim = -1, threshold
+        for c, centroid in enumerate(centroids):
+            sim = float(vec @ centroid / (np.linalg.norm(centroid) or 1.0))
+            if sim >= best_sim:
+                best, best_sim = c, sim
+        if best < 0:
+            centroids.append(vec.copy())
+            members.append([idx])
+        else:
+            members[best].append(idx)
+            centroids[best] = centroids[best] + vec
+    clusters = []
+    for group in members:
+        chosen = [items[i] for i in group]
+        wording = Counter(i.question for i in chosen).most_common(1)[0][0]
+        docs = Counter(d for i in chosen for d in i.closest)
+        clusters.append(GapCluster(wording, chosen, [d for d, _ in docs.most_common(3)]))
+    clusters.sort(key=lambda c: (-c.count, c.question))
+    return clusters
+
+
+def mark_handled(viewer: User, kb: Any, db: sqlite_utils.Database, items: Iterable[GapItem]) -> int:
+    require_role(viewer, *STAFF)
+    items = list(items)
+    changed = kb.catalog.set_gap_status([i.id for i in items if i.source == "refused"], "handled")
+    for item in items:
+        if item.source == "thumbs_down":
+            changed += db.execute("UPDATE answer_feedback SET handled = 1 WHERE ask_id = ?", [item.id]).rowcount
+    return int(changed)
+
+
+def answer_gap(viewer: User, kb: Any, db: sqlite_utils.Database, cluster: GapCluster, answer: str, source: str) -> int:
+    """Turn a gap into a curated FAQ answer (returned verbatim for close questions) and close it."""
+    require_role(viewer, *STAFF)
+    faq_id = int(kb.add_faq(cluster.question, answer, source, created_by=viewer.username))
+    mark_handled(viewer, kb, db, cluster.items)
+    return faq_id
+
+
+# ---------------------------------------------------------------------- usage
+def usage(viewer: User, db: sqlite_utils.Database, *, days: int = 30) -> dict[str, Any]:
+    """Questions per day (answered / refused), active people per day, most cited documents."""
+    require_role(viewer, *STAFF)
+    since = (_today() - dt.timedelta(days=days - 1)).isoformat()
+    per_day: dict[str, dict[str, int]] = {}
+    for day, grounded, count in db.execute(
+        "SELECT substr(at, 1, 10), grounded, count(*) FROM asks WHERE substr(at, 1, 10) >= ? GROUP BY 1, 2",
+        [since],
+    ).fetchall():
+        entry = per_day.setdefault(day, {"answered": 0, "refused": 0})
+        entry["answered" if grounded else "refused"] += count
+    active: dict[str, set[str]] = defaultdict(set)
+    for day, user in db.execute(
+        "SELECT substr(at, 1, 10), username FROM asks WHERE substr(at, 1, 10) >= ?", [since]
+    ).fetchall():
+        active[day].add(user.lower())
+    for started, user in db.execute(
+        "SELECT started_at, username FROM attempts WHERE started_at >= ?",
+        [dt.datetime.fromisoformat(since).replace(tzinfo=dt.UTC).timestamp()],
+    ).fetchall():
+        active[_ts(started)[:10]].add(user.lower())
+    cited: Counter[str] = Counter()
+    for (citations,) in db.execute("SELECT citations FROM asks WHERE substr(at, 1, 10) >= ?", [since]).fetchall():
+        cited.update({c["doc"] for c in json.loads(citations)})
+    all_days = [(_today() - dt.timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
+    return {
+        "days": [
+            {
+                "day": d,
+                "answered": per_day.get(d, {}).get("answered", 0),
+                "refused": per_day.get(d, {}).get("refused", 0),
+                "active": len(active.get(d, set())),
+            }
+            for d in all_days
+        ],
+        "top_documents": cited.most_common(10),
+    }
+
+
+# ---------------------------------------------------------------------- exports
+def to_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel shows Chinese correctly when the file is opened."""
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(sheets: Mapping[str, Sequence[Mapping[str, Any]]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(title=name[:31])
+        if rows:
+            headers = list(rows[0])
+            sheet.append(headers)
+            for row in rows:
+                sheet.append([_cell(row.get(h)) for h in headers])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """Spreadsheet-safe: a text cell starting with = + - @ would run as a formula in Excel."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def item_rows(result: ModuleAnalysis) -> list[dict[str, Any]]:
+    """Item statistics as flat rows for a table or an export."""
+    if result.analysis is None:
+        return []
+    return [
+        {
+            "module": result.module,
+            "question": q.question,
+            "n": q.n,
+            "facility": _round(q.facility),
+            "sd": _round(q.sd),
+            "discrimination": _round(q.discrimination),
+            "efficiency": _round(q.efficiency),
+            "flags": " ".join(q.flags),
+            "notes": "; ".join(f"{k}: {v}" for k, v in q.notes.items()),
+        }
+        for q in result.analysis.questions
+    ]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def gap_rows(clusters: Sequence[GapCluster]) -> list[dict[str, Any]]:
+    return [
+        {
+            "question": c.question,
+            "count": c.count,
+            "refused": sum(i.source == "refused" for i in c.items),
+            "thumbs_down": sum(i.source == "thumbs_down" for i in c.items),
+            "last_asked": c.last_asked,
+            "closest_documents": " | ".join(c.closest),
+            "wordings": " | ".join(sorted({i.question for i in c.items})),
+        }
+        for c in clusters
+    ]
+
+
+def require_course(learning: Learning, course_id: str) -> None:
+    if course_id not in {c.id for c in learning.catalog.courses}:
+        raise ReportError(f"No course '{course_id}' - known: {', '.join(c.id for c in learning.catalog.courses)}")
