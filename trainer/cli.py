@@ -276,3 +276,55 @@ def _write_private(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
+
+
+# ---------------------------------------------------------------------------------------------- reports
+@command
+def add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "report",
+        help="gradebook, attempts or knowledge gaps as CSV or JSON (learners get only their own rows)",
+    )
+    p.add_argument("what", choices=["gradebook", "attempts", "gaps"])
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--course", help="course id (default: the first course)")
+    p.add_argument("--group", help="gradebook: only this department / town")
+    p.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    p.set_defaults(run=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from courses.content import load_catalog
+
+    from . import reports
+    from .learning import Learning
+
+    actor, accounts, settings = signed_in(args)
+    learning = Learning(accounts.db, load_catalog())
+    course = args.course or learning.catalog.courses[0].id
+    reports.require_course(learning, course)
+    rows: list[dict[str, object]]
+    if args.what == "gradebook":
+        rows = [r.as_dict() for r in reports.gradebook(actor, learning, accounts, course, group=args.group)]
+    elif args.what == "attempts":
+        rows = reports.attempt_rows(actor, learning, course)
+    else:
+        from knowledge.kb import KnowledgeBase
+
+        kb = KnowledgeBase(settings)
+        try:
+            items = reports.gap_items(actor, kb, accounts.db)
+            clusters = reports.cluster_gaps(items, lambda texts: [kb.embedder.embed_query(t) for t in texts])
+            rows = reports.gap_rows(clusters)
+        finally:
+            kb.close()
+    if args.format == "json":
+        data = json.dumps(rows, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    else:
+        data = reports.to_csv(rows)
+    if args.out:
+        args.out.write_bytes(data)
+        print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
