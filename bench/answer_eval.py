@@ -7,8 +7,10 @@
 - Answer support: share of grounded answers to answerable questions whose cited snippets
   contain the evidence passage (whitespace ignored; 80% of it in one snippet counts).
 - Latency of `answer()` in extractive mode, model already loaded (p50/p95).
-``--sweep`` prints the refusal trade-off over a grid of thresholds, which is how
-MIN_SIMILARITY and MIN_COVERAGE in knowledge/answer.py were chosen.
+- The same refusal counts per question set: MIN_SUPPORT and the weights of the support score
+  in knowledge/answer.py were calibrated on the policies and guides sets only; the holdout set
+  (questions the corpus does not answer) was not used to choose them.
+``--sweep`` prints the refusal trade-off over a grid of MIN_SUPPORT values, per set.
 """
 
 from __future__ import annotations
@@ -26,10 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.retrieval_eval import build_index, load_questions  # noqa: E402
+from bench.retrieval_eval import EVAL_DIR, build_index  # noqa: E402
 from knowledge import answer as answer_mod  # noqa: E402
 from knowledge.kb import KnowledgeBase  # noqa: E402
-from knowledge.lexical import tokenize, translate_tokens  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -51,24 +52,37 @@ def supports(evidence: str, snippets: list[str]) -> bool:
     return False
 
 
-def features(kb: KnowledgeBase, question: str) -> tuple[float, float]:
-    hits = kb.search(question, k=6)
-    tokens = tokenize(question)
-    doc_freq, total = kb.catalog.doc_freq(tokens + translate_tokens(tokens))
-    return answer_mod.support_of(question, hits, answer_mod.idf_table(doc_freq, total))
+def load_questions() -> list[dict]:
+    """The evaluation questions, each marked with its set (policies, guides, holdout)."""
+    questions = []
+    for path in sorted(EVAL_DIR.glob("questions-*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                questions.append({**json.loads(line), "set": path.stem.removeprefix("questions-")})
+    return questions
 
 
 def sweep(rows: list[dict]) -> None:
-    """Refusal trade-off over thresholds of the combined support score."""
-    n_ans = sum(1 for r in rows if r["type"] != "none")
-    n_none = len(rows) - n_ans
-    print("min_support  answerable-refused  none-answered")
-    for step in range(250, 300):
-        threshold = step / 100
-        score = [(r, answer_mod.support_score(r["sim"], r["cov"])) for r in rows]
-        wrong_refused = sum(1 for r, s in score if r["type"] != "none" and s < threshold)
-        wrong_answered = sum(1 for r, s in score if r["type"] == "none" and s >= threshold)
-        print(f"{threshold:11.2f}  {wrong_refused:3}/{n_ans}             {wrong_answered:3}/{n_none}")
+    """Refusal trade-off over thresholds of the support score, calibration sets and holdout apart
+    (a question with no sentence to quote is refused at any threshold)."""
+    calibration = [r for r in rows if r["set"] != "holdout"]
+    holdout = [r for r in rows if r["set"] == "holdout"]
+    n_ans = sum(1 for r in calibration if r["type"] != "none")
+    n_none = sum(1 for r in calibration if r["type"] == "none")
+    print("min_support  answerable-refused  none-answered  | holdout none-answered")
+    for t in sorted({step / 100 for step in range(250, 331, 2)} | {answer_mod.MIN_SUPPORT}):
+
+        def answered(r: dict, t: float = t) -> bool:
+            return r["quotable"] and r["support"] >= t
+
+        wrong_refused = sum(1 for r in calibration if r["type"] != "none" and not answered(r))
+        wrong_answered = sum(1 for r in calibration if r["type"] == "none" and answered(r))
+        held = sum(1 for r in holdout if answered(r))
+        mark = "  <- MIN_SUPPORT" if t == answer_mod.MIN_SUPPORT else ""
+        print(
+            f"{t:11.2f}  {wrong_refused:3}/{n_ans}             {wrong_answered:3}/{n_none}"
+            f"          |  {held:3}/{len(holdout)}{mark}"
+        )
 
 
 def main() -> None:
@@ -88,24 +102,32 @@ def main() -> None:
         start = time.perf_counter()
         result = answer_mod.answer(kb, q["question"], asked_by="bench")
         latencies.append((time.perf_counter() - start) * 1000)
-        sim, cov = features(kb, q["question"])
+        hits = list(result.hits)
+        doc_freq, total = kb.catalog.doc_freq(answer_mod.lookup_tokens(result.query))
+        unseen = frozenset(t for t, n in doc_freq.items() if n == 0)
+        judged, chosen = answer_mod.judge(result.query, hits, answer_mod.idf_table(doc_freq, total), unseen)
         rows.append(
             {
                 "id": q["id"],
+                "set": q["set"],
                 "lang": q["lang"],
                 "type": q["type"],
                 "grounded": result.grounded,
                 "supported": bool(q["evidence"]) and supports(q["evidence"], [c.text for c in result.citations]),
-                "sim": round(sim, 4),
-                "cov": round(cov, 4),
+                "support": judged.score,
+                "quotable": bool(chosen),
+                "sim": round(judged.similarity, 4),
+                "passage_cov": round(judged.passage_coverage, 4),
+                "sentence_cov": round(judged.sentence_coverage, 4),
+                "unknown": round(judged.unknown, 4),
                 "answer": result.text,
             }
         )
     if args.sweep:
         sweep(rows)
     summary: dict = {}
-    for lang in ("zh", "en", "all"):
-        mine = [r for r in rows if lang == "all" or r["lang"] == lang]
+    for lang in ("zh", "en", "all", "policies", "guides", "holdout"):
+        mine = [r for r in rows if lang in ("all", r["lang"], r["set"])]
         answerable = [r for r in mine if r["type"] != "none"]
         unanswerable = [r for r in mine if r["type"] == "none"]
         grounded = [r for r in answerable if r["grounded"]]

@@ -135,6 +135,56 @@ GLOSSARY: dict[str, tuple[str, ...]] = {
     "解读": ("interpretation", "explain"),
     "服务": ("service",),
 }
+# Everyday words of the trade that mean the same, in one language and across: groups, each
+# read every way. Search uses the same-language ones in a low-weight keyword list of their own
+# (see knowledge/retrieval.py); quotes use all of them. English words are stemmed when read.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("发布", "推送", "群发", "发文", "发出", "publish", "post", "release", "send"),
+    ("回复", "答复", "回应", "reply", "answer", "respond", "response"),
+    ("删除", "删掉", "撤下", "delete", "remove"),
+    ("更换", "修改", "变更", "换", "change", "replace", "update"),
+    ("差错", "错误", "出错", "写错", "error", "mistake", "wrong"),
+    ("网民", "群众", "公众", "市民", "居民", "留言人", "citizen", "public", "resident", "people"),
+    ("外包", "第三方", "contractor", "outsource", "third-party"),
+    ("拉黑", "屏蔽", "block", "ban"),
+    ("登录", "登", "log", "login"),
+    ("批评", "criticism", "criticise", "criticises", "critic"),
+    ("投诉", "complaint", "complain"),
+    ("领导", "负责人", "leader", "head"),
+    ("名称", "名字", "name"),
+    ("年度", "每年", "annual", "year"),
+    ("长度", "字数", "length", "long"),
+)
+_SYNONYMS: dict[str, frozenset[str]] | None = None
+
+
+def is_cjk(word: str) -> bool:
+    return "\u3400" <= word[:1] <= "\ufaff"
+
+
+def synonyms(token: str, *, cross: bool = True) -> frozenset[str]:
+    """Words that mean the same as ``token`` (a token as :func:`tokenize` gives it); only the
+    same language's unless ``cross``."""
+    global _SYNONYMS
+    if _SYNONYMS is None:  # built on first use: stem() is defined further down
+        table: dict[str, frozenset[str]] = {}
+        for group in SYNONYMS:
+            stems = frozenset(w if is_cjk(w) else stem(w) for w in group)
+            for word in stems:
+                table[word] = table.get(word, frozenset()) | (stems - {word})
+        _SYNONYMS = table
+    words = _SYNONYMS.get(token, frozenset())
+    if cross:
+        return words
+    return frozenset(w for w in words if is_cjk(w) == is_cjk(token))
+
+
+def synonym_tokens(tokens: list[str]) -> list[str]:
+    """Same-language synonyms of ``tokens`` that are not among them, in order, without repeats."""
+    present = set(tokens)
+    return list(dict.fromkeys(s for t in tokens for s in sorted(synonyms(t, cross=False)) if s not in present))
+
+
 _REVERSE: dict[str, tuple[str, ...]] = {}
 for _zh, _ens in GLOSSARY.items():
     for _en in _ens:
@@ -218,3 +268,8 @@ def match_expression(tokens: list[str]) -> str:
     """An FTS5 MATCH expression that ORs the quoted tokens (quotes neutralise FTS syntax)."""
     unique = dict.fromkeys(t.replace('"', "") for t in tokens if t.strip('"'))
     return " OR ".join(f'"{t}"' for t in unique)
+
+
+def in_dictionary(word: str) -> bool:
+    """Whether jieba's dictionary has ``word`` (a word it did not guess with its HMM)."""
+    return bool(_jieba().dt.FREQ.get(word))

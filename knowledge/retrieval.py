@@ -1,6 +1,6 @@
 """Hybrid search: dense vectors and keywords, fused by weighted reciprocal rank.
 
-Four ranked lists feed the fusion:
+Five ranked lists feed the fusion:
 
 1. dense, all chunks;
 2. dense, chunks in the *other* language only: a multilingual model scores any
@@ -8,7 +8,9 @@ Four ranked lists feed the fusion:
    without this list a Chinese question never reaches an English answer (or the
    reverse), while within the other language the right passage usually ranks first;
 3. keywords (BM25 over jieba words, CJK characters and stemmed English), all chunks;
-4. keywords translated through the trade glossary, other-language chunks only.
+4. keywords translated through the trade glossary, other-language chunks only;
+5. keywords replaced by their same-language synonyms ("publish" -> post, release), with a
+   low weight: it only rescues a chunk that says the same thing in other words.
 
 Each list contributes ``weight / (rrf_k + rank)``; weights were tuned on the evaluation
 set in ``bench/`` (see BENCHMARKS.md). This one function is what the CLI, the chat and
@@ -24,7 +26,7 @@ import numpy as np
 from .catalog import Catalog, ChunkRecord, DocumentRecord
 from .embeddings import Embedder
 from .language import detect_language
-from .lexical import tokenize, translate_tokens
+from .lexical import synonym_tokens, tokenize, translate_tokens
 from .store import VectorStore
 
 
@@ -36,6 +38,7 @@ class FusionWeights:
     dense_cross: float = 0.7
     lexical: float = 0.5
     lexical_cross: float = 0.3
+    lexical_synonyms: float = 0.2
     candidates: int = 30
     method: str = "rrf"  # or "score"
     rrf_k: int = 5  # small: with 30 candidates per list, k=60 flattens rank differences away
@@ -101,23 +104,31 @@ def candidate_lists(
         translated = translate_tokens(tokens) if other else []
         if translated:
             lists["lexical_cross"] = catalog.keyword_search(translated, cross_depth, language=other)
+        similar = synonym_tokens(tokens) if mode == "hybrid" else []
+        if similar:
+            lists["lexical_synonyms"] = catalog.keyword_search(similar, cross_depth)
     return lists
 
 
+# A list that only rescues chunks the general list it stands beside missed.
+_RESCUES = {"dense_cross": "dense", "lexical_cross": "lexical", "lexical_synonyms": "lexical"}
+
+
 def fuse_lists(lists: RankedLists, weights: FusionWeights) -> dict[str, float]:
-    """Fused score per chunk. A cross-language list only rescues chunks its general list
-    missed: a chunk already in the general list's top ``cross_candidates`` is not counted twice
-    (in a small knowledge base every chunk is in every list)."""
+    """Fused score per chunk. A cross-language (or synonym) list only rescues chunks its general
+    list missed: a chunk already in the general list's top ``cross_candidates`` is not counted
+    twice (in a small knowledge base every chunk is in every list)."""
     ranked = []
     for name, weight in (
         ("dense", weights.dense),
         ("lexical", weights.lexical),
         ("dense_cross", weights.dense_cross),
         ("lexical_cross", weights.lexical_cross),
+        ("lexical_synonyms", weights.lexical_synonyms),
     ):
         results = lists.get(name, [])
-        if name.endswith("_cross"):
-            known = {cid for cid, _ in lists.get(name.removesuffix("_cross"), [])[: weights.cross_candidates]}
+        if name in _RESCUES:
+            known = {cid for cid, _ in lists.get(_RESCUES[name], [])[: weights.cross_candidates]}
             results = [item for item in results[: weights.cross_candidates] if item[0] not in known]
         else:
             results = results[: weights.candidates]

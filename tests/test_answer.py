@@ -189,3 +189,115 @@ def test_document_cannot_close_the_data_block(corpus: KnowledgeBase, tmp_path: P
         answer(corpus, "When does the contractor deliver posters?", chat_model=_model(stub))
         user = stub.requests[-1]["messages"][1]["content"]
     assert user.count("<<<END PASSAGES>>>") == 1
+
+
+# --------------------------------------------------------------------------- choosing what to quote
+
+RULES = (
+    "# Office Rules\n\n"
+    "## Passwords\n\n"
+    "3.1 Passwords are changed by the administrator of the account.\n"
+    "3.2 Passwords are changed every 90 days.\n\n"
+    "## Contractors\n\n"
+    "Contractors may only edit drafts and do the first proofreading. They may not act as reviewers.\n\n"
+    "## Time limits\n\n"
+    "The time limits for messages are:\n\n"
+    "- Acknowledgement: within 1 working day;\n"
+    "- Simple questions: answered within 3 working days;\n\n"
+    "Article 9. Time limits are counted from the day after the message arrives.\n"
+)
+RULES_ZH = (
+    "# 稿件审核规定\n\n"
+    "第一条 稿件发布前应当登记在审核台账中。\n"
+    "第二条 稿件发布前必须经过三级审核。\n\n"
+    "## 常见问题\n\n"
+    "问题1：停车场几点开门？\n"
+    "答：每天早上7点开门，晚上10点关门。\n"
+)
+
+
+@pytest.fixture
+def rules(kb: KnowledgeBase, tmp_path: Path) -> KnowledgeBase:
+    docs = tmp_path / "rules"
+    docs.mkdir()
+    (docs / "rules.md").write_text(RULES)
+    (docs / "rules-zh.md").write_text(RULES_ZH)
+    assert {r.status for r in kb.ingest([docs])} == {"added"}
+    return kb
+
+
+def test_quantity_question_quotes_the_sentence_with_the_amount(rules: KnowledgeBase):
+    # Both sentences name passwords and changing them; only one says how often ("3.1" is numbering).
+    result = answer(rules, "How often are passwords changed?")
+    assert result.grounded and "every 90 days" in result.citations[0].text
+
+
+def test_how_many_reviews_quotes_the_counted_reviews(rules: KnowledgeBase):
+    result = answer(rules, "稿件发布前需要几审？")
+    assert result.grounded and "三级审核" in result.citations[0].text
+
+
+def test_a_question_in_the_document_is_not_quoted_its_answer_is(rules: KnowledgeBase):
+    result = answer(rules, "停车场几点开门？")
+    assert result.grounded
+    assert "7点开门" in result.citations[0].text
+    assert not any(c.text.endswith("？") for c in result.citations)
+
+
+def test_a_sentence_that_refers_back_is_quoted_with_the_one_before(rules: KnowledgeBase):
+    result = answer(rules, "Can contractors act as reviewers?")
+    assert result.grounded
+    assert any(
+        "Contractors may only edit" in c.text and "They may not act as reviewers" in c.text for c in result.citations
+    )
+
+
+def test_answer_kinds_and_cues():
+    from knowledge.answer import asked_for, states_answer
+
+    assert asked_for("账号密码多久更换一次？").kinds == {"frequency"}
+    assert asked_for("How long does a password have to be?").kinds == {"length"}
+    assert asked_for("How long do we keep the review forms?").kinds == {"duration"}
+    assert asked_for("What time of day should we publish?").kinds == {"clock"}
+    asked = asked_for("发布前需要几审？")
+    assert asked.counted == ("审",)
+    assert states_answer("每篇稿件必须经过三级审核和三次校对：", asked) == 1.0
+    assert states_answer("第七条 常规稿件提交审核。", asked) == 0.0  # clause numbering is no amount
+    assert states_answer("3.1 Passwords are kept in a safe.", asked_for("How often are passwords changed?")) == 0.0
+    assert (
+        states_answer("Schedule posts 15 to 30 minutes before the peak.", asked_for("What time should we post?")) == 1.0
+    )
+
+
+def test_question_words_that_only_ask_for_a_kind_of_answer_carry_no_weight():
+    from knowledge.answer import query_weights
+
+    assert set(query_weights("What time of day should we publish?", {})) == {"publish"}
+    assert "审" in query_weights("发布前需要几审？", {}) and "几审" not in query_weights("发布前需要几审？", {})
+
+
+def test_a_list_is_quoted_with_its_items_and_ends_at_a_new_clause():
+    from knowledge.answer import _units
+    from knowledge.retrieval import Hit
+
+    text = (
+        "第四条 每篇稿件必须经过三级审核：\n• 一审：编辑初审；\n• 二审：科室负责人复审；\n• 三审：分管领导终审。\n"
+        "第五条 重大稿件还须报主要负责人审定。"
+    )
+    hit = Hit("c1", "r.pdf", "审核办法", "policy", 1, "", text, "zh", 1.0, 0.9)
+    units = _units(hit)
+    joined = [u for u in units if u.text.startswith("第四条") and u.quotable]
+    assert joined and joined[0].text.endswith("三审：分管领导终审。")  # the items, not 第五条
+    intro_alone = [u for u in units if u.text == "第四条 每篇稿件必须经过三级审核："]
+    assert intro_alone and not intro_alone[0].quotable
+    item = next(u for u in units if u.text.startswith("二审"))
+    assert "第四条" in item.context
+    assert "第四条" not in next(u for u in units if u.text.startswith("第五条")).context
+
+
+def test_synonyms_are_same_language_for_search():
+    from knowledge.lexical import synonym_tokens, synonyms
+
+    assert {"post", "release"} <= set(synonym_tokens(["time", "publish"]))
+    assert "发布" not in synonym_tokens(["publish"])
+    assert "发布" in synonyms("publish")
