@@ -47,9 +47,12 @@ if not svc.accounts.has_users():
 st.title(ui.tr("sign_in_title"))
 if svc.settings.auth == "oidc":
     # Single sign-on: the identity provider says who this is; app.db still says what they may do.
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         if st.button(ui.tr("sso_sign_in"), type="primary"):
-            st.login()
+            try:
+                st.login()
+            except Exception as exc:  # Streamlit raises its own error types when [auth] is not configured
+                st.error(ui.md_escape(f"{ui.tr('sso_not_configured')} ({exc})"))
         st.stop()
     email = str(st.user.get("email") or "")
     found = svc.accounts.find(email)

@@ -113,6 +113,14 @@ def test_sign_in_and_sign_out(people: Accounts) -> None:
     assert page_titles(at) == ["登录政务新媒体学院"]
 
 
+def test_single_sign_on_replaces_the_password_form(people: Accounts, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_AUTH", "oidc")
+    at = app_as(None, lang="en")
+    assert not at.exception
+    assert [str(b.label) for b in at.button] == ["Sign in with your organisation's account"]
+    assert not at.text_input  # no local password form
+
+
 def test_idle_session_expires(people: Accounts, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("APP_IDLE_MINUTES", "5")
     at = app_as("ada", lang="en", last_seen=time.time() - 6 * 60)
@@ -140,6 +148,14 @@ def test_a_deactivated_user_is_signed_out_at_once(people: Accounts) -> None:
         ("tom", "app_pages/people.py", True),
         ("ada", "app_pages/library.py", True),
         ("ada", "app_pages/people.py", True),
+        ("lin", "app_pages/courses.py", True),
+        ("lin", "app_pages/progress.py", True),
+        ("lin", "app_pages/dashboard.py", False),
+        ("tom", "app_pages/dashboard.py", True),
+        (None, "app_pages/courses.py", False),
+        (None, "app_pages/dashboard.py", False),
+        (None, "app_pages/people.py", False),
+        (None, "app_pages/account.py", False),
         (None, "app_pages/ask.py", False),
         (None, "app_pages/library.py", False),
     ],

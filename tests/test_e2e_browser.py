@@ -196,3 +196,34 @@ def test_learner_reads_a_lesson_fails_retries_passes_and_sees_progress(course_se
     page.get_by_role("link", name="My progress").click()
     page.get_by_text("50%").wait_for()  # one module of two completed
     shot(page, "8-progress")
+
+
+def test_trainer_imports_staff_views_the_gradebook_and_downloads_it(course_server: str, browser_page, tmp_path):  # type: ignore[no-untyped-def]
+    page = browser_page
+    staff = tmp_path / "staff.csv"
+    staff.write_text(
+        "姓名,用户名,部门,角色\n王芳,wangfang,柳塘街道,学员\n赵磊,zhaolei,新桥镇,学员\n", encoding="utf-8-sig"
+    )
+    page.goto(course_server)
+    page.get_by_label("User name").fill("chief")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="People").click()
+    page.get_by_text("Import people from CSV").click()
+    page.locator("input[type=file]").set_input_files(str(staff))
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text("Imported 2 people.").wait_for()
+    with page.expect_download() as passwords:
+        page.get_by_role("button", name="Download the new passwords (once only)").click()
+    assert "wangfang" in Path(passwords.value.path()).read_text(encoding="utf-8-sig")
+    shot(page, "9-people-import")
+
+    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_text("Trainer dashboard").wait_for()
+    page.locator("[data-testid=stDataFrame]").first.wait_for()
+    shot(page, "10-gradebook")
+    page.get_by_role("tab", name="Exports").click()
+    with page.expect_download() as gradebook:
+        page.get_by_role("button", name="Gradebook (CSV)").click()
+    text = Path(gradebook.value.path()).read_text(encoding="utf-8-sig")
+    assert text.startswith("username,name,department,module") and "zhaolei" in text and "lin" in text

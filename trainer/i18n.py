@@ -46,6 +46,11 @@ TEXT: dict[str, dict[str, str]] = {
     "sign_in_title": {"zh": "登录政务新媒体学院", "en": "Sign in to GovMedia Academy"},
     "sign_in": {"zh": "登录", "en": "Sign in"},
     "sso_sign_in": {"zh": "使用单位统一身份认证登录", "en": "Sign in with your organisation's account"},
+    "sso_not_configured": {
+        "zh": "统一身份认证尚未配置：请管理员在 .streamlit/secrets.toml 中填写 [auth]，或设置 APP_AUTH=local。",
+        "en": "Single sign-on is not configured: an admin must fill [auth] in .streamlit/secrets.toml "
+        "or set APP_AUTH=local.",
+    },
     "sso_no_account": {
         "zh": "统一身份认证已通过（{email}），但本系统中没有对应账号。请联系管理员以此邮箱创建账号。",
         "en": "You are signed in as {email}, but there is no account for it here. Ask an administrator to add one.",
