@@ -17,6 +17,7 @@ import argparse
 import getpass
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -70,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 _open: list[sqlite_utils.Database] = []  # closed when main() returns
 
 
-def signed_in(args: argparse.Namespace) -> tuple[User, Accounts, Settings]:
+def signed_in(args: argparse.Namespace, *, data_dir: Path | None = None) -> tuple[User, Accounts, Settings]:
     """Sign in as ``--as`` with the app's rules (throttling included); :class:`NotSignedIn` or a sign-in error.
 
     Role checks stay with the library functions the command calls, exactly as in the app.
@@ -88,7 +89,7 @@ def signed_in(args: argparse.Namespace) -> tuple[User, Accounts, Settings]:
                 f"未提供密码：请设置环境变量 {PASSWORD_ENV}，或在终端中运行以输入密码"
             )
         password = getpass.getpass(f"Password for {args.as_user} · 密码: ")
-    settings = Settings.from_env(data_dir=args.data_dir)
+    settings = Settings.from_env(data_dir=data_dir or args.data_dir)
     db = open_db(settings.app_db)
     _open.append(db)
     accounts = Accounts(db)
@@ -327,4 +328,55 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"wrote {len(rows)} rows to {args.out}", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- backup
+@command
+def add_backup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("backup", help="copy the whole data folder to a new folder (admins)")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(run=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into an empty data folder (admins of the backup)")
+    p.add_argument("folder", type=Path)
+    p.set_defaults(run=cmd_restore)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import backup
+
+    actor, _, settings = signed_in(args)
+    report = backup(actor, settings.data_dir, args.folder)
+    print(f"backed up {settings.data_dir} to {args.folder}: {report.line()}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Signs in against the backup's own accounts (the target folder is empty), on a scratch copy
+    so the backup itself is never written to."""
+    import tempfile
+
+    from knowledge.kb import KnowledgeBase
+
+    from .backup import restore, verify
+
+    verify(args.folder)
+    settings = Settings.from_env(data_dir=args.data_dir)
+    with tempfile.TemporaryDirectory() as scratch:
+        shutil.copy2(args.folder / "app.db", Path(scratch) / "app.db")
+        actor, _, _ = signed_in(args, data_dir=Path(scratch))
+        report = restore(actor, args.folder, settings.data_dir)
+    kb = KnowledgeBase(settings)
+    try:
+        check = kb.verify()
+    finally:
+        kb.close()
+    print(f"restored {args.folder} into {settings.data_dir}: {report.line()}")
+    if check["missing_vectors"] or check["orphan_vectors"]:
+        print(
+            f"the vector store does not match the catalogue ({check}) - run: python -m knowledge reindex",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    print(f"knowledge base checked: {check['catalog_chunks']} chunks, all with vectors")
     return 0
