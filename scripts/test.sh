@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 mkdir -p test-artifacts
-.venv/bin/python -m ruff check knowledge courses trainer tests bench streamlit_app.py
+.venv/bin/python -m ruff check knowledge courses trainer app_pages tests bench streamlit_app.py
 .venv/bin/python -m mypy
 .venv/bin/python -m pytest "$@"
