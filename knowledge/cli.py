@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import replies
 from .errors import KnowledgeError
 from .kb import IngestResult, KnowledgeBase
 from .loaders import KINDS
@@ -45,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?")
     p.add_argument("--batch", type=Path, help="file with one question per line; one JSON object per line out")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("draft-reply", help="classify a citizen's message and draft a cited reply with its deadline")
+    replies.add_arguments(p)
 
     p = sub.add_parser("faq", help="curated answers that are returned verbatim")
     faq = p.add_subparsers(dest="faq_command", required=True)
@@ -264,4 +268,5 @@ COMMANDS: dict[str, Callable[[KnowledgeBase, argparse.Namespace], int]] = {
     "seed": cmd_seed,
     "reindex": cmd_reindex,
     "check": cmd_check,
+    "draft-reply": replies.cmd_draft_reply,
 }

@@ -1,0 +1,185 @@
+"""The reply desk's package side: classification table, working-day deadlines, cited drafts, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import chinese_calendar
+import pytest
+
+from knowledge.embeddings import Embedder
+from knowledge.errors import KnowledgeError
+from knowledge.kb import KnowledgeBase
+from knowledge.loaders import load_file
+from knowledge.replies import (
+    CalendarOutOfRange,
+    EmptyMessage,
+    add_working_days,
+    classify,
+    deadline_for,
+    draft_reply,
+)
+from knowledge.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "knowledge" / "samples" / "policies"
+RULES_ZH = SAMPLES / "zh-message-handling.docx"
+RULES_EN = SAMPLES / "en-message-handling.md"
+
+
+# ---------------------------------------------------------------------- classification
+@pytest.mark.parametrize(
+    ("message", "category"),
+    [
+        ("请问办理居住证需要带哪些材料？", "consultation"),
+        ("想了解一下老年人乘车卡在哪里办理", "consultation"),
+        ("How do I apply for a parking permit for residents?", "consultation"),
+        ("I'd like to know when the district library opens on holidays.", "consultation"),
+        ("我要投诉柳塘路的夜市，每天噪音扰民到凌晨两点！", "complaint"),
+        ("小区门口的路灯坏了一个月，已经反映过好几次了，为什么还没人管？", "complaint"),
+        ("I want to complain: the bins on Willow Road have not been emptied for weeks.", "complaint"),
+        ("The staff at the service hall were rude and nobody answered my questions.", "complaint"),
+        ("建议在柳塘公园增设几处无障碍坡道，方便轮椅通行。", "suggestion"),
+        ("希望能在周末开通社保窗口，上班族平时没时间。", "suggestion"),
+        ("It would be great if the district added more bike lanes near the school.", "suggestion"),
+        ("I suggest longer opening hours for the community clinic.", "suggestion"),
+        ("我要举报河边有工厂夜里偷排污水。", "report"),
+        ("有人冒充街道工作人员上门收费，是不是诈骗？", "report"),
+        ("I am reporting an unlicensed workshop dumping waste into the canal.", "report"),
+        ("谢谢你们的文章，写得很好！", "other"),
+        ("Thanks for the great photos of the lantern festival!", "other"),
+    ],
+)
+def test_classification_table(message: str, category: str) -> None:
+    found = classify(message)
+    assert found.category == category, (found, message)
+    assert bool(found.cues) == (category != "other")
+
+
+def test_classification_explains_itself_and_ties_go_to_the_more_serious_category() -> None:
+    found = classify("我要投诉，也提个建议：柳塘公园的垃圾桶太少")
+    assert found.scores["complaint"] == found.scores["suggestion"] == 2
+    assert found.category == "complaint" and found.cues == ("投诉",)
+
+
+# ---------------------------------------------------------------------- working days
+def test_the_calendar_package_knows_the_adjusted_days_used_below() -> None:
+    assert chinese_calendar.is_workday(dt.date(2025, 9, 28))  # a working Sunday
+    assert chinese_calendar.is_workday(dt.date(2025, 10, 11))  # a working Saturday
+    assert not any(chinese_calendar.is_workday(dt.date(2025, 10, d)) for d in range(1, 9))  # golden week
+
+
+def test_deadline_skips_national_day_and_counts_the_working_saturday() -> None:
+    # Received Tuesday 30 Sep: counting starts the next day; 1-8 Oct are holidays; 9, 10, 11 (Sat) are working days.
+    assert add_working_days(dt.date(2025, 9, 30), 3) == dt.date(2025, 10, 11)
+    assert deadline_for("consultation", dt.date(2025, 9, 30)) == (dt.date(2025, 10, 11), 3)
+    assert deadline_for("complaint", dt.date(2025, 9, 30)) == (dt.date(2025, 10, 21), 10)
+
+
+def test_deadline_counts_the_working_sunday() -> None:
+    # Received Friday 26 Sep: Saturday 27 is off, Sunday 28 is an adjusted working day.
+    assert add_working_days(dt.date(2025, 9, 26), 1) == dt.date(2025, 9, 28)
+
+
+def test_a_message_received_on_a_holiday_counts_from_the_first_working_day() -> None:
+    assert add_working_days(dt.date(2025, 10, 3), 1) == dt.date(2025, 10, 9)
+
+
+def test_every_category_has_a_deadline() -> None:
+    days = {c: deadline_for(c, dt.date(2025, 6, 2))[1] for c in ("consultation", "complaint", "suggestion", "report")}
+    assert days == {"consultation": 3, "complaint": 10, "suggestion": 10, "report": 10}
+    assert deadline_for("other", dt.date(2025, 6, 2))[1] == 3
+
+
+def test_a_year_the_calendar_does_not_know_is_a_clear_error() -> None:
+    with pytest.raises(CalendarOutOfRange) as err:
+        add_working_days(dt.date(2099, 3, 2), 3)
+    assert isinstance(err.value, KnowledgeError)
+    assert "2099" in str(err.value) and "pip install -U chinese-calendar" in str(err.value)
+
+
+# ---------------------------------------------------------------------- drafts on a real index
+@pytest.fixture(scope="module")
+def rules_kb(tmp_path_factory: pytest.TempPathFactory, e5: Embedder):
+    settings = Settings.from_env({}, data_dir=tmp_path_factory.mktemp("replies") / "data")
+    base = KnowledgeBase(settings, embedder=e5)
+    assert {r.status for r in base.ingest([RULES_ZH, RULES_EN])} == {"added"}
+    yield base
+    base.close()
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s", "", text)
+
+
+def _check_citations(kb: KnowledgeBase, draft) -> None:
+    assert draft.citations
+    text = draft.reply + "\n".join(draft.notes)
+    for c in draft.citations:
+        assert f"[{c.n}]" in text
+        stored = load_file(kb.stored_file(kb.document(c.doc)))
+        assert _normalise(c.text) in _normalise(stored.page_text(c.page)), c
+
+
+def test_chinese_consultation_draft(rules_kb: KnowledgeBase) -> None:
+    draft = draft_reply(rules_kb, "请问在哪里可以办理老年人乘车卡？需要什么材料？", received=dt.date(2025, 9, 30))
+    assert draft.category == "consultation" and draft.language == "zh"
+    assert draft.deadline == dt.date(2025, 10, 11) and draft.working_days == 3
+    assert "2025年10月11日" in draft.reply and "3个工作日" in draft.reply
+    assert "【办理部门】" in draft.reply and "【联系电话】" in draft.reply
+    assert "请自行查询" not in draft.reply and "不归我们管" not in draft.reply
+    _check_citations(rules_kb, draft)
+    deadline_cite = next(c for c in draft.citations if "3个工作日" in c.text)
+    assert deadline_cite.doc == "zh-message-handling.docx"  # the rule in the message's language
+
+
+def test_english_complaint_draft_with_privacy_note(rules_kb: KnowledgeBase) -> None:
+    message = "I want to complain: the street lights on Willow Road have been broken for weeks. Call me on 13812345678."
+    draft = draft_reply(rules_kb, message, received=dt.datetime(2025, 9, 30, 22, 15))  # after hours: same deadline
+    assert draft.category == "complaint" and draft.language == "en"
+    assert draft.deadline == dt.date(2025, 10, 21) and draft.working_days == 10
+    assert draft.acknowledge_by == dt.date(2025, 10, 9)
+    assert "[office to fill in]" in draft.reply and "13812345678" not in draft.reply
+    assert any("never repeat" in n for n in draft.notes)
+    _check_citations(rules_kb, draft)
+    assert any("10 working days" in c.text for c in draft.citations)
+    assert set(draft.as_json()) == {"category", "reply", "citations", "deadline", "working_days"}
+
+
+def test_hazard_is_flagged_for_escalation_with_the_two_hour_rule(rules_kb: KnowledgeBase) -> None:
+    draft = draft_reply(rules_kb, "我要投诉，小区楼道里有燃气泄漏的味道，物业一直不处理！", received=dt.date(2025, 6, 3))
+    assert draft.escalate
+    note = next(n for n in draft.notes if "2小时内" in n)
+    assert re.search(r"\[\d+\]", note)
+    _check_citations(rules_kb, draft)
+
+
+def test_empty_message_is_refused(rules_kb: KnowledgeBase) -> None:
+    with pytest.raises(EmptyMessage):
+        draft_reply(rules_kb, "  ？？ ")
+
+
+# ---------------------------------------------------------------------- CLI
+def test_cli_json_shape(tmp_path: Path) -> None:
+    env = dict(os.environ, APP_DATA_DIR=str(tmp_path / "data"))
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "knowledge", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+        )
+
+    assert run("ingest", str(RULES_EN)).returncode == 0
+    result = run("draft-reply", "--received", "2025-09-30", "--json", "How do I renew my parking permit?")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"category", "reply", "citations", "deadline", "working_days"}
+    assert data["category"] == "consultation" and data["deadline"] == "2025-10-11" and data["working_days"] == 3
+    assert data["citations"] and set(data["citations"][0]) == {"n", "doc", "title", "page", "text"}
+    bad = run("draft-reply", "--received", "2099-01-05", "Where is the tax office?")
+    assert bad.returncode == 1 and "chinese-calendar" in bad.stderr and not bad.stdout
