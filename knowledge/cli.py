@@ -68,6 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("reindex", help="rebuild all vectors with the current embedding model")
     sub.add_parser("check", help="compare the catalogue with the vector store")
+
+    p = sub.add_parser("check-draft", help="pre-publish check of a draft post (informs, never blocks)")
+    p.add_argument("file", type=Path, help=".txt/.md with the title on the first line, or a saved article .html")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -268,5 +272,6 @@ COMMANDS: dict[str, Callable[[KnowledgeBase, argparse.Namespace], int]] = {
     "seed": cmd_seed,
     "reindex": cmd_reindex,
     "check": cmd_check,
+    "check-draft": lambda kb, args: __import__("knowledge.drafts_cli", fromlist=["x"]).cmd_check_draft(kb, args),
     "draft-reply": replies.cmd_draft_reply,
 }

@@ -16,7 +16,8 @@ the CLI prints it on stderr and exits non-zero.
     ├── EmbeddingError
     ├── StoreUnavailable
     ├── ReindexNeeded
-    └── EmptyQuestion
+    ├── EmptyQuestion
+    └── DraftError                a draft or a word-list entry the checker cannot use
 """
 
 
@@ -74,3 +75,7 @@ class ReindexNeeded(KnowledgeError):
 
 class EmptyQuestion(KnowledgeError):
     "The question has no words in it"
+
+
+class DraftError(KnowledgeError):
+    "A draft or a word-list entry the pre-publish checker cannot use"
