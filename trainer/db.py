@@ -154,6 +154,43 @@ def m004_dashboard(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE answer_feedback ADD COLUMN handled INTEGER NOT NULL DEFAULT 0")
 
 
+@migration
+def m005_reply_desk(db: sqlite_utils.Database) -> None:
+    # Citizens' messages staff are handling, with the deadline computed when they were added.
+    db.execute(
+        """CREATE TABLE reply_items (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            message TEXT NOT NULL,
+            category TEXT NOT NULL,
+            language TEXT NOT NULL,
+            received TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            working_days INTEGER NOT NULL,
+            reply TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('open', 'replied', 'escalated')),
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX reply_items_user ON reply_items(username)")
+    # Practice replies to the sample messages, scored against the rubric (feedback as JSON).
+    db.execute(
+        """CREATE TABLE reply_practice (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            sample TEXT NOT NULL,
+            reply TEXT NOT NULL,
+            score REAL NOT NULL,
+            max_score REAL NOT NULL,
+            feedback TEXT NOT NULL DEFAULT '[]',
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX reply_practice_user ON reply_practice(username)")
+
+
 def open_db(path: Path) -> sqlite_utils.Database:
     """Open (creating and migrating if needed) the app database at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
