@@ -1,0 +1,340 @@
+"""The pre-publish checker: a table of positive and negative cases per rule in both languages,
+originality against a real index (near-copy flags, rewrite does not), citations, the review
+sheet, the admins' word list and the CLI's JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from knowledge.drafts import add_word, check_draft, load_wordlists, read_draft
+from knowledge.errors import DraftError
+from knowledge.kb import KnowledgeBase
+from knowledge.settings import Settings
+from trainer.accounts import Accounts
+from trainer.db import open_db
+from trainer.errors import PermissionDenied
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "knowledge" / "samples"
+
+GOOD_ZH_TITLE = "老旧小区加装电梯有补贴"
+GOOD_EN_TITLE = "Older estates get help to add a lift"
+SHORT_ZH = "补贴申请已经开始。"
+SHORT_EN = "The subsidy scheme is now open."
+LONG_ZH_PARA = "本区" + "对老旧小区加装电梯给予补贴，每部电梯最高补贴十五万元，" * 5 + "。"
+LONG_EN_PARA = " ".join(["Residents of older estates can ask for a subsidy to add a lift."] * 6)
+LONG_ZH_SENTENCE = (
+    "为进一步做好我区城乡居民基本医疗保险参保缴费工作切实保障广大参保群众的合法权益根据有关文件现将有关事项通知如下。"
+)
+LONG_EN_SENTENCE = (
+    "In order to further improve the work of enrolment and payment for basic medical insurance for urban and "
+    "rural residents in our district we hereby notify the public of the matters concerning enrolment."
+)
+
+
+def rules(title: str, body: str, **kwargs: object) -> set[str]:
+    return {f.rule for f in check_draft(title, body, **kwargs).findings}  # type: ignore[arg-type]
+
+
+# (rule, title, body, expected to fire) - each rule with a positive and a negative case in both languages
+CASES = [
+    ("title.empty", "", SHORT_ZH, True),
+    ("title.empty", GOOD_ZH_TITLE, SHORT_ZH, False),
+    (
+        "title.length",
+        "柳塘区人民政府办公室关于进一步做好二〇二六年度城乡居民基本医疗保险参保缴费工作的通知",
+        SHORT_ZH,
+        True,
+    ),
+    ("title.length", GOOD_ZH_TITLE, SHORT_ZH, False),
+    (
+        "title.length",
+        "Liutang District announces the opening of the 2026 residents' medical insurance payment period",
+        SHORT_EN,
+        True,
+    ),
+    ("title.length", GOOD_EN_TITLE, SHORT_EN, False),
+    ("title.vague", "关于……的通知", SHORT_ZH, True),
+    ("title.vague", "重要通知！", SHORT_ZH, True),
+    ("title.vague", "关于3月12日河湾镇停水的通知", SHORT_ZH, False),
+    ("title.vague", "Important notice", SHORT_EN, True),
+    ("title.vague", "Water cut in Hewan on 12 March", SHORT_EN, False),
+    ("title.clickbait", "震惊！加装电梯有补贴", SHORT_ZH, True),
+    ("title.clickbait", GOOD_ZH_TITLE, SHORT_ZH, False),
+    ("title.clickbait", "Shocking: lift subsidy now open", SHORT_EN, True),
+    ("title.clickbait", GOOD_EN_TITLE, SHORT_EN, False),
+    ("body.empty", GOOD_ZH_TITLE, "", True),
+    ("body.empty", GOOD_ZH_TITLE, SHORT_ZH, False),
+    ("body.length", GOOD_ZH_TITLE, "\n".join(["补贴申请已经开始，请居民按时提交材料。"] * 160), True),
+    (
+        "body.length",
+        GOOD_ZH_TITLE,
+        "一、补贴标准\n" + "\n".join(["补贴申请已经开始，请居民按时提交材料。"] * 160),
+        False,
+    ),
+    ("body.length", GOOD_EN_TITLE, "\n".join(["The subsidy scheme is open to every older estate now."] * 130), True),
+    ("body.length", GOOD_EN_TITLE, SHORT_EN, False),
+    ("paragraph.long", GOOD_ZH_TITLE, LONG_ZH_PARA, True),
+    ("paragraph.long", GOOD_ZH_TITLE, SHORT_ZH, False),
+    ("paragraph.long", GOOD_EN_TITLE, LONG_EN_PARA, True),
+    ("paragraph.long", GOOD_EN_TITLE, SHORT_EN, False),
+    ("sentence.long", GOOD_ZH_TITLE, LONG_ZH_SENTENCE, True),
+    ("sentence.long", GOOD_ZH_TITLE, SHORT_ZH, False),
+    ("sentence.long", GOOD_EN_TITLE, LONG_EN_SENTENCE, True),
+    ("sentence.long", GOOD_EN_TITLE, SHORT_EN, False),
+    ("wording.serious", GOOD_ZH_TITLE, "中华人民共合国成立以来，本区变化很大。", True),
+    ("wording.serious", GOOD_ZH_TITLE, "中华人民共和国成立以来，本区变化很大。", False),
+    ("wording.typo", GOOD_ZH_TITLE, "居民再接再励，按装电梯。", True),
+    ("wording.typo", GOOD_ZH_TITLE, "居民再接再厉，安装电梯。", False),
+    ("wording.typo", GOOD_EN_TITLE, "The goverment will pay the subsidy.", True),
+    ("wording.typo", GOOD_EN_TITLE, "The government will pay the subsidy.", False),
+    ("wording.style", GOOD_EN_TITLE, "To see the form, click here.", True),
+    ("wording.style", GOOD_EN_TITLE, "See the application form download page.", False),
+    ("fact.date", GOOD_ZH_TITLE, "3月12日8:30至12:00停水。", True),
+    ("fact.date", GOOD_ZH_TITLE, SHORT_ZH, False),
+    ("fact.date", GOOD_EN_TITLE, "Water is off on 12 March 2026.", True),
+    ("fact.date", GOOD_EN_TITLE, SHORT_EN, False),
+    ("fact.deadline", GOOD_ZH_TITLE, "请于2026年3月31日前提交材料。", True),
+    ("fact.deadline", GOOD_ZH_TITLE, "2026年3月31日召开了会议。", False),
+    ("fact.deadline", GOOD_EN_TITLE, "Send the form by 31 March 2026.", True),
+    ("fact.deadline", GOOD_EN_TITLE, "The meeting was held on 31 March 2026.", False),
+    ("fact.time", GOOD_ZH_TITLE, "办公时间8:30至12:00。", True),
+    ("fact.time", GOOD_EN_TITLE, "Open from 9:30 am.", True),
+    ("fact.time", GOOD_EN_TITLE, SHORT_EN, False),
+    ("fact.phone", GOOD_ZH_TITLE, "咨询电话0000-6120235。", True),
+    ("fact.phone", GOOD_ZH_TITLE, "咨询请拨打12345热线。", True),
+    ("fact.phone", GOOD_ZH_TITLE, SHORT_ZH, False),
+    ("fact.phone", GOOD_EN_TITLE, "Call 0000-6120235 for help.", True),
+    ("fact.amount", GOOD_ZH_TITLE, "每部电梯最高补贴15万元。", True),
+    ("fact.amount", GOOD_ZH_TITLE, "每部电梯都有补贴。", False),
+    ("fact.amount", GOOD_EN_TITLE, "Up to 150,000 yuan per lift.", True),
+    ("fact.amount", GOOD_EN_TITLE, "A subsidy for every lift.", False),
+    ("fact.address", GOOD_ZH_TITLE, "地点：柳塘区河湾路18号。", True),
+    ("fact.address", GOOD_EN_TITLE, "Come to 18 Hewan Road.", True),
+    ("fact.address", GOOD_EN_TITLE, SHORT_EN, False),
+    ("fact.office", GOOD_ZH_TITLE, "请联系柳塘区医疗保障局。", True),
+    ("fact.office", GOOD_ZH_TITLE, SHORT_ZH, False),
+    ("fact.office", GOOD_EN_TITLE, "Ask the District Civil Affairs Bureau.", True),
+    ("fact.office", GOOD_EN_TITLE, SHORT_EN, False),
+    ("fact.weekday", GOOD_ZH_TITLE, "2026年3月12日（星期五）停水。", True),
+    ("fact.weekday", GOOD_ZH_TITLE, "2026年3月12日（星期四）停水。", False),
+    ("service.phone", GOOD_ZH_TITLE, "居民可以到区政务服务中心办理，地址：柳塘区河湾路18号。", True),
+    ("service.phone", GOOD_ZH_TITLE, "居民可以到区政务服务中心办理，地址：河湾路18号，电话0000-6120235。", False),
+    ("service.phone", GOOD_ZH_TITLE, "区里召开了加装电梯工作会议。", False),  # not a service post
+    ("service.address", GOOD_EN_TITLE, "How to apply: call 0000-6120235.", True),
+    ("service.address", GOOD_EN_TITLE, "How to apply: call 0000-6120235 or come to 18 Hewan Road.", False),
+    ("service.source", GOOD_ZH_TITLE, "申请补贴请拨打0000-6120235。", True),
+    ("service.source", GOOD_ZH_TITLE, "根据《柳塘区加装电梯补贴办法》，申请补贴请拨打0000-6120235。", False),
+    ("service.source", GOOD_EN_TITLE, "To apply, call 0000-6120235.", True),
+    ("service.source", GOOD_EN_TITLE, "To apply, call 0000-6120235. Source: District Housing Bureau.", False),
+]
+
+
+@pytest.mark.parametrize(("rule", "title", "body", "fires"), CASES)
+def test_rule_table(rule: str, title: str, body: str, fires: bool) -> None:
+    assert (rule in rules(title, body)) == fires
+
+
+def test_offsets_point_at_the_text_and_messages_follow_the_draft_language() -> None:
+    zh = check_draft(GOOD_ZH_TITLE, "居民再接再励。咨询电话0000-6120235。")
+    typo = next(f for f in zh.findings if f.rule == "wording.typo")
+    assert zh.text[typo.start : typo.end] == "再接再励" == typo.excerpt
+    assert "再接再厉" in typo.message
+    phone = next(f for f in zh.facts if f.rule == "fact.phone")
+    assert zh.text[phone.start : phone.end] == "0000-6120235" and phone.severity == "info"
+    en = check_draft(GOOD_EN_TITLE, "The goverment pays.")
+    assert "write 'government'" in next(f.message for f in en.findings if f.rule == "wording.typo")
+
+
+def test_title_limits_are_the_platform_bytes_and_the_local_characters() -> None:
+    # 21 characters = 63 bytes: under the platform limit, over the district's ~20-character advice
+    report = check_draft("老旧小区加装电梯补贴开始申请最高补贴十五万", SHORT_ZH)
+    [finding] = [f for f in report.findings if f.rule == "title.length"]
+    assert finding.severity == "warning" and "本区做法" in finding.message
+    over = check_draft("柳塘区人民政府办公室关于进一步做好二〇二六年度城乡居民基本医疗保险参保缴费工作的通知", SHORT_ZH)
+    assert [f.severity for f in over.findings if f.rule == "title.length"] == ["error"]
+
+
+def test_images_without_a_description_in_a_saved_article() -> None:
+    html = (
+        "<html><body><h1 id='activity-name'>河湾镇3月12日停水</h1><div id='js_content'>"
+        "<p>3月12日8:30至12:00停水。</p><img data-src='https://x.invalid/a.png'>"
+        "<p>停水区域包括河湾社区。</p><img src='b.png' alt='停水区域示意图'>"
+        "<img src='c.png'><p>图为抢修现场</p></div></body></html>"
+    )
+    draft = read_draft("post.html", html.encode())
+    assert draft.title == "河湾镇3月12日停水" and "停水区域" in draft.body
+    report = check_draft(draft.title, draft.body, html=draft.html)
+    images = [f for f in report.findings if f.rule == "image.alt"]
+    assert len(images) == 1 and "a.png" in images[0].message
+    en = check_draft("Water cut", "Water is off.", html="<div id='js_content'><img src='p.png'></div>")
+    assert "no caption or alt text" in next(f.message for f in en.findings if f.rule == "image.alt")
+
+
+def test_release_window_from_the_manual_only_without_history() -> None:
+    import datetime as dt
+
+    emergency = check_draft("河湾镇突发山洪预警", "请沿河居民立即转移。").suggested_release
+    assert emergency is not None and "尽快" in emergency.window and emergency.basis == "manual"
+    assert "仅依据手册" in emergency.reason
+    notice = check_draft("Water cut in Hewan on 12 March", "Water is off from 08:30.").suggested_release
+    assert notice is not None and "morning" in notice.window and "manual only" in notice.reason
+    history = [dt.datetime(2026, 3, d, 20, 5) for d in range(1, 6)]
+    routine = check_draft(GOOD_ZH_TITLE, SHORT_ZH, history=history).suggested_release
+    assert routine is not None and routine.basis == "history" and "20:00" in routine.window
+
+
+def test_review_sheet_is_markdown_with_every_finding_and_quotes_draft_text() -> None:
+    report = check_draft("关于……的通知", "居民再接再励。咨询电话0000-6120235。`<b>x</b>`|")
+    sheet = report.review_sheet()
+    assert sheet.startswith("# 稿件发布前检查单")
+    assert "title.vague" in sheet and "wording.typo" in sheet and "`0000-6120235`" in sheet
+    assert "三审三校" in sheet and "分管领导终审" in sheet
+    assert "csv" not in sheet and report.findings_csv().startswith("rule,severity,start,end")
+
+
+# ---------------------------------------------------------------------- with a real knowledge base
+@pytest.fixture
+def manuals(kb: KnowledgeBase) -> KnowledgeBase:
+    files = ["manuals/zh-mobile-writing.md", "manuals/en-mobile-writing.md", "manuals/en-content-calendar.md"]
+    assert {r.status for r in kb.ingest([SAMPLES / f for f in files])} == {"added"}
+    return kb
+
+
+NEAR_COPY = (
+    "医保缴费开始了\n\n"
+    "2026年城乡居民医保开始缴费了。缴费时间：2026年1月5日至3月31日。"
+    "可以用微信搜索“柳塘医保”缴费，也可以到所在镇（街道）便民服务中心办理。"
+)
+REWRITE = (
+    "医保缴费开始了\n\n"
+    "今年的居民医保从1月5日起可以交费，一直到3月底。在微信里搜“柳塘医保”就能交，"
+    "不方便上网的话，就近去镇里或街道的便民服务中心。"
+)
+
+
+def test_originality_flags_a_near_copy_and_not_a_rewrite(manuals: KnowledgeBase) -> None:
+    title, body = NEAR_COPY.split("\n\n", 1)
+    report = check_draft(title, body, kb=manuals)
+    [match] = report.matches
+    assert match.severity == "warning" and match.similarity >= 0.8
+    assert match.citation is not None and match.citation.doc == "zh-mobile-writing.md"
+    assert "柳塘医保" in match.citation.text and match.citation.page == 1
+    assert report.text[match.start : match.end].startswith("2026年城乡居民医保开始缴费了")
+    title, body = REWRITE.split("\n\n", 1)
+    assert check_draft(title, body, kb=manuals).matches == []
+    en = check_draft(
+        "Contact blocks",
+        "Any article that asks people to do something must tell them where to get help. Thanks.",
+        kb=manuals,
+    )
+    assert [m.citation.doc for m in en.matches if m.citation] == ["en-mobile-writing.md"]
+    rewritten = check_draft("Contact blocks", "Tell readers who to call when a post asks them to act.", kb=manuals)
+    assert rewritten.matches == []
+
+
+def test_rules_cite_the_manuals_with_exact_sentences(manuals: KnowledgeBase) -> None:
+    report = check_draft(
+        "柳塘区人民政府办公室关于进一步做好二〇二六年度城乡居民基本医疗保险参保缴费工作的通知", LONG_ZH_PARA, kb=manuals
+    )
+    title = next(f for f in report.findings if f.rule == "title.length")
+    assert title.citation is not None and title.citation.doc == "zh-mobile-writing.md"
+    assert "64字节" in title.citation.text
+    stored = manuals.stored_file(manuals.document("zh-mobile-writing.md")).read_text(encoding="utf-8")
+    assert title.citation.text in stored
+    para = next(f for f in report.findings if f.rule == "paragraph.long")
+    assert para.citation is not None and "每段控制" in para.citation.text
+    release = report.suggested_release
+    assert release is not None and {c.doc for c in release.citations} >= {"en-content-calendar.md"}
+    assert any("before the peak" in c.text for c in release.citations)
+    en = check_draft("Important notice", SHORT_EN, kb=manuals)
+    vague = next(f for f in en.findings if f.rule == "title.vague")
+    assert vague.citation is not None and vague.citation.doc == "en-mobile-writing.md"
+
+
+def test_no_citation_is_invented_when_the_knowledge_base_lacks_the_rule(kb: KnowledgeBase) -> None:
+    report = check_draft("关于……的通知", SHORT_ZH, kb=kb)
+    assert all(f.citation is None for f in report.findings)
+
+
+# ---------------------------------------------------------------------- the admins' word list
+def test_admins_add_words_learners_cannot(settings: Settings) -> None:
+    accounts = Accounts(open_db(settings.app_db))
+    admin = accounts.create_user("ada", "correct horse battery", "admin")
+    learner = accounts.create_user("lin", "correct horse battery", "learner")
+    with pytest.raises(PermissionDenied):
+        add_word(settings, learner, "柳糖区", "柳塘区", "serious")
+    with pytest.raises(PermissionDenied):
+        add_word(settings, None, "柳糖区", "柳塘区", "serious")
+    with pytest.raises(DraftError):
+        add_word(settings, admin, "  ", "柳塘区", "serious")
+    with pytest.raises(DraftError):
+        add_word(settings, admin, "柳糖区", "柳塘区", "nonsense")
+    add_word(settings, admin, "柳糖区", "柳塘区", "serious", "区名错误")
+    assert (settings.data_dir / "wordlist.yaml").exists()
+    assert any(r.wrong == "柳糖区" for r in load_wordlists(settings.data_dir))
+    assert not any(r.wrong == "柳糖区" for r in load_wordlists(None))
+    findings = check_draft(GOOD_ZH_TITLE, "柳糖区开始受理申请。", wordlists=load_wordlists(settings.data_dir)).findings
+    [hit] = [f for f in findings if f.rule == "wording.serious"]
+    assert hit.severity == "error" and "柳塘区" in hit.message
+
+
+def test_a_broken_word_list_says_what_to_fix(tmp_path: Path) -> None:
+    (tmp_path / "wordlist.yaml").write_text("- suggestion: x\n", encoding="utf-8")
+    with pytest.raises(DraftError, match="'wrong'"):
+        load_wordlists(tmp_path)
+
+
+def test_read_draft_from_text_and_bad_files() -> None:
+    draft = read_draft("d.md", "# 河湾镇3月12日停水\n\n停水区域包括河湾社区。\n".encode())
+    assert draft.title == "河湾镇3月12日停水" and draft.body.strip() == "停水区域包括河湾社区。" and draft.html is None
+    with pytest.raises(DraftError):
+        read_draft("d.docx", b"PK")
+    with pytest.raises(DraftError):
+        read_draft("d.txt", b"\n\n")
+
+
+# ---------------------------------------------------------------------- CLI
+def test_cli_json_shape(tmp_path: Path, clean_env: Path) -> None:
+    draft = tmp_path / "draft.txt"
+    draft.write_text("关于……的通知\n居民再接再励，请于2026年3月31日前到柳塘区医疗保障局办理。\n", encoding="utf-8")
+    env = dict(os.environ, APP_DATA_DIR=str(clean_env))
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "knowledge", "check-draft", str(draft), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"findings", "suggested_release"}
+    assert data["findings"] and all(
+        set(f) == {"rule", "severity", "start", "end", "message", "citation"} for f in data["findings"]
+    )
+    assert {"title.vague", "wording.typo", "fact.deadline", "service.phone"} <= {f["rule"] for f in data["findings"]}
+    assert all(f["severity"] in ("info", "warning", "error") and f["citation"] is None for f in data["findings"])
+    assert data["suggested_release"]["basis"] == "manual"
+    text = "关于……的通知\n\n" + "居民再接再励，请于2026年3月31日前到柳塘区医疗保障局办理。"
+    typo = next(f for f in data["findings"] if f["rule"] == "wording.typo")
+    assert text[typo["start"] : typo["end"]] == "再接再励"
+    assert time.perf_counter() - started < 120
+
+    missing = subprocess.run(
+        [sys.executable, "-m", "knowledge", "check-draft", str(tmp_path / "nope.txt")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert missing.returncode == 1 and missing.stderr.startswith("error:")
