@@ -25,6 +25,7 @@ pages = [
     st.Page("app_pages/ask.py", title=ui.tr("page_ask"), icon=":material/forum:", default=True),
     st.Page("app_pages/courses.py", title=ui.tr("page_courses"), icon=":material/school:"),
     st.Page("app_pages/progress.py", title=ui.tr("page_progress"), icon=":material/trending_up:"),
+    st.Page("app_pages/check_draft.py", title=ui.tr("page_check_draft"), icon=":material/fact_check:"),
 ]
 if user.can("trainer", "admin"):
     pages.append(st.Page("app_pages/dashboard.py", title=ui.tr("page_dashboard"), icon=":material/insights:"))
