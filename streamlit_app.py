@@ -26,6 +26,7 @@ pages = [
     st.Page("app_pages/courses.py", title=ui.tr("page_courses"), icon=":material/school:"),
     st.Page("app_pages/progress.py", title=ui.tr("page_progress"), icon=":material/trending_up:"),
     st.Page("app_pages/check_draft.py", title=ui.tr("page_check_draft"), icon=":material/fact_check:"),
+    st.Page("app_pages/reply_desk.py", title=ui.tr("page_reply_desk"), icon=":material/mark_chat_read:"),
 ]
 if user.can("trainer", "admin"):
     pages.append(st.Page("app_pages/dashboard.py", title=ui.tr("page_dashboard"), icon=":material/insights:"))

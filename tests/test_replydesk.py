@@ -46,7 +46,8 @@ def test_learners_see_their_own_items_trainers_and_admins_see_everyone(desk) -> 
     mine = rd.add(u["lin"], _draft("路灯坏了", dt.date(2025, 9, 30), dt.date(2025, 10, 21)), "改好的答复")
     rd.add(u["wang"], _draft("垃圾没人收", dt.date(2025, 9, 30), dt.date(2025, 10, 21)))
     assert [i["message"] for i in rd.items(u["lin"])] == ["路灯坏了"]
-    assert [i["message"] for i in rd.items(u["lin"], username="wang")] == ["路灯坏了"]  # a learner cannot ask for others
+    # a learner cannot ask for someone else's list
+    assert [i["message"] for i in rd.items(u["lin"], username="wang")] == ["路灯坏了"]
     assert {i["username"] for i in rd.items(u["tom"])} == {"lin", "wang"}
     assert {i["username"] for i in rd.items(u["ada"])} == {"lin", "wang"}
     assert [i["username"] for i in rd.items(u["tom"], username="wang")] == ["wang"]

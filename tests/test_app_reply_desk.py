@@ -1,0 +1,128 @@
+"""The "Reply to a message" page in AppTest: roles, a cited draft, the tracked list, practice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import courses.content  # noqa: F401  - the page's folder holds courses.py: the package must be imported first
+from knowledge.kb import KnowledgeBase
+from knowledge.replies import ReplyDraft
+from knowledge.settings import Settings
+from trainer.accounts import Accounts
+from trainer.db import open_db
+from trainer.replydesk import ReplyDesk
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "app_pages" / "reply_desk.py")
+RULES_EN = ROOT / "knowledge" / "samples" / "policies" / "en-message-handling.md"
+PASSWORD = "correct horse battery"
+TIMEOUT = 90
+
+
+@pytest.fixture
+def accounts(settings: Settings) -> Accounts:
+    accounts = Accounts(open_db(settings.app_db))
+    accounts.create_user("tom", PASSWORD, "trainer", name="Tom", language="en")
+    accounts.create_user("lin", PASSWORD, "learner", name="林小红", language="zh")
+    accounts.create_user("wang", PASSWORD, "learner", name="王强", language="zh")
+    return accounts
+
+
+def page_as(username: str | None, lang: str = "en") -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    if username:
+        at.session_state["auth"] = {"username": username, "last_seen": time.time()}
+    at.session_state["lang"] = lang
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.error]
+    parts += [e.value for e in at.success] + [e.value for e in at.warning] + [e.value for e in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+def _draft(message: str, deadline: dt.date) -> ReplyDraft:
+    received = deadline - dt.timedelta(days=14)
+    return ReplyDraft(message, "complaint", "zh", "答复", (), received, deadline, 10, received)
+
+
+def test_signed_out_is_refused(accounts: Accounts) -> None:
+    at = page_as(None)
+    assert not at.exception
+    assert any("Your role may not use this page" in e.value for e in at.error)
+    assert not at.button and not at.text_area
+
+
+def test_learner_drafts_a_cited_reply_and_tracks_it(accounts: Accounts, kb: KnowledgeBase, settings: Settings) -> None:
+    assert kb.ingest([RULES_EN])[0].status == "added"
+    at = page_as("lin")
+    assert not at.exception
+    assert "Reply to a citizen's message" in [t.value for t in at.title]
+    at.text_area(key="reply_message").input(
+        "I want to complain: the bins on Willow Road have not been emptied for weeks. <b>Fix it</b> [now](http://x.test)"
+    )
+    at.date_input(key="reply_received").set_value(dt.date(2025, 9, 30))
+    at.button(key="reply_draft_button").click().run()
+    assert not at.exception, at.exception
+    shown = texts(at)
+    assert "complaint" in shown and "2025\\-10\\-21" in shown and "10 working days" in shown
+    draft = at.text_area(key="reply_text").value
+    assert "[office to fill in]" in draft and "21 October 2025" in draft
+    assert any(e.label.startswith("\\[1\\]") for e in at.expander)  # citations, escaped
+    at.text_area(key="reply_text").input(draft + "\nEdited by Lin.")
+    at.button(key="reply_track").click().run()
+    assert not at.exception
+    items = ReplyDesk(open_db(settings.app_db)).items(accounts.get("lin"))
+    assert len(items) == 1 and items[0]["deadline"] == "2025-10-21" and items[0]["reply"].endswith("Edited by Lin.")
+    assert "<b>" not in "".join(str(m.value) for m in at.markdown if "Fix it" in str(m.value))
+
+
+def test_learner_sees_only_their_own_tracked_items(accounts: Accounts, settings: Settings) -> None:
+    desk = ReplyDesk(open_db(settings.app_db))
+    desk.add(accounts.get("lin"), _draft("林的留言：路灯坏了", dt.date(2020, 1, 6)))
+    desk.add(accounts.get("wang"), _draft("王的留言：垃圾没人收", dt.date(2099, 1, 6)))
+    at = page_as("lin")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["Added by"]) == ["lin"]
+    assert "1 messages are past their deadline" in texts(at)
+
+
+def test_trainer_sees_everyone_and_updates_a_status(accounts: Accounts, settings: Settings) -> None:
+    desk = ReplyDesk(open_db(settings.app_db))
+    desk.add(accounts.get("lin"), _draft("林的留言：路灯坏了", dt.date(2020, 1, 6)))
+    wang = desk.add(accounts.get("wang"), _draft("王的留言：垃圾没人收", dt.date(2099, 1, 6)))
+    at = page_as("tom")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["Added by"]) == {"lin", "wang"}
+    assert list(table["Overdue"]) == ["⚠", ""]
+    at.selectbox(key="reply_item").set_value(wang)
+    at.selectbox(key="reply_new_status").set_value("escalated")
+    at.button(key="reply_update_button").click().run()
+    assert not at.exception
+    assert desk.item(accounts.get("tom"), wang)["status"] == "escalated"
+    assert "Updated the status of #2" in texts(at)
+
+
+def test_practice_gives_scored_feedback_and_is_recorded(accounts: Accounts, settings: Settings) -> None:
+    at = page_as("lin", lang="zh")
+    assert not at.exception
+    at.selectbox(key="practice_sample").set_value("streetlight")
+    at.run()
+    at.text_area(key="practice_reply_streetlight").input("路灯不归我们管，请自行查询。")
+    at.button(key="practice_check").click().run()
+    assert not at.exception
+    shown = texts(at)
+    assert "得分：" in shown and "请自行查询" in shown and "2025年10月16日" in shown
+    results = ReplyDesk(open_db(settings.app_db)).practice_results(accounts.get("tom"))
+    assert [(r["username"], r["sample"]) for r in results] == [("lin", "streetlight")]
+    assert results[0]["score"] < results[0]["max_score"]
+    trainer = page_as("tom")
+    assert "lin" in list(trainer.dataframe[-1].value["Added by"])
