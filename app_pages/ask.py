@@ -24,6 +24,9 @@ svc = ui.services()
 st.title(ui.tr("ask_title"))
 st.caption(ui.tr("ask_caption"))
 turns: list[dict[str, Any]] = st.session_state.setdefault("turns", [])
+if turns and st.button(ui.tr("clear_chat"), key="clear_chat", icon=":material/delete_sweep:"):
+    turns.clear()
+    st.rerun()
 
 
 def rate(ask_id: int) -> None:
@@ -118,9 +121,6 @@ if not turns and not question:
         if cols[(i - 1) % 2].button(example, key=f"example_{i}"):
             st.session_state["pending_question"] = example
             st.rerun()
-elif turns and st.button(ui.tr("clear_chat"), key="clear_chat"):
-    st.session_state["turns"] = []
-    st.rerun()
 
 if question:
     with st.chat_message("user"):

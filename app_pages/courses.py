@@ -8,6 +8,7 @@ anything typed by a learner is shown escaped.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import streamlit as st
@@ -70,13 +71,18 @@ with st.expander(ui.tr("objectives")):
 
 
 # ------------------------------------------------------------------ lessons
+def smaller_headings(markdown: str) -> str:
+    """Lesson sections (##) sit under the lesson title: shift them two levels down."""
+    return re.sub(r"^(#{1,4}) ", r"\1## ", markdown, flags=re.MULTILINE)
+
+
 def show_lessons(module: Module) -> None:
     read = learning.lessons_read(user, user.username, course.id, module.id)
     for lesson in module.lessons:
         page = lesson.page(L)
         st.subheader(page.title)
         st.caption(ui.tr("minutes", n=page.minutes))
-        st.markdown(page.markdown)
+        st.markdown(smaller_headings(page.markdown))
         if lesson.id in read:
             st.success(ui.tr("read_done"), icon=":material/check:")
         elif st.button(ui.tr("mark_read"), key=f"read:{module.id}:{lesson.id}"):
@@ -157,7 +163,7 @@ def read_up(module: Module, shown: ShownQuestion) -> None:
         section = page.section(q.anchor) if q.anchor else None
         title = f"{page.title} › {section.title}" if section else page.title
         with st.expander(ui.tr("read_up", title=title), icon=":material/menu_book:"):
-            st.markdown(section.markdown if section else page.markdown)
+            st.markdown(smaller_headings(section.markdown if section else page.markdown))
     doc = q.kb_doc_name
     if doc and svc.kb.catalog.find_document(doc) is not None:
         record = svc.kb.catalog.find_document(doc)
