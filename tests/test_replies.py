@@ -153,7 +153,9 @@ def test_english_complaint_draft_with_privacy_note(rules_kb: KnowledgeBase) -> N
 
 
 def test_hazard_is_flagged_for_escalation_with_the_two_hour_rule(rules_kb: KnowledgeBase) -> None:
-    draft = draft_reply(rules_kb, "我要投诉，小区楼道里有燃气泄漏的味道，物业一直不处理！", received=dt.date(2025, 6, 3))
+    draft = draft_reply(
+        rules_kb, "我要投诉，小区楼道里有燃气泄漏的味道，物业一直不处理！", received=dt.date(2025, 6, 3)
+    )
     assert draft.escalate
     note = next(n for n in draft.notes if "2小时内" in n)
     assert re.search(r"\[\d+\]", note)
