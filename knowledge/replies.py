@@ -100,13 +100,15 @@ _CUE_PATTERNS = [(cat, weight, re.compile(p, re.IGNORECASE)) for cat, weight, p 
 # Messages that must be reported within 2 hours (Art. 14) or pointed to a legal channel (Art. 16),
 # and personal data that must not be repeated in a published reply (Art. 13).
 _ESCALATE = re.compile(
-    r"安全隐患|着火|火灾|起火|坍塌|塌了|漏气|燃气泄漏|触电|溺水|危险|自杀|轻生|不想活|跳楼|同归于尽|群体|集体|媒体|记者|曝光"
+    r"安全隐患|着火|火灾|起火|坍塌|塌了|漏气|燃气泄漏|触电|溺水|危险|自杀|轻生|不想活|跳楼|同归于尽|群体性|集体(?:上访|维权)"
+    r"|联名|找媒体|媒体(?:关注|报道)|记者|曝光"
     r"|\b(?:hazard|fire|gas leak|collapse|collapsing|electrocut\w*|danger(?:ous)?|suicide|kill myself|end my life"
-    r"|journalists?|the press|media)\b",
+    r"|journalists?|the press|go to the media|the media)\b",
     re.IGNORECASE,
 )
 _LEGAL = re.compile(
-    r"信访|上访|起诉|诉讼|打官司|行政复议|仲裁|\b(?:petition|lawsuit|sue|court|reconsideration)\b",
+    r"信访|上访|起诉|诉讼|打官司|行政复议|仲裁"
+    r"|\b(?:petition|lawsuit|sue|go to court|court case|administrative reconsideration|arbitration)\b",
     re.IGNORECASE,
 )
 _PERSONAL = re.compile(
@@ -429,9 +431,16 @@ def draft_reply(kb: KnowledgeBase, message: str, *, received: dt.date | None = N
 # ---------------------------------------------------------------------------- CLI
 
 
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: use YYYY-MM-DD, e.g. 2025-09-30") from None
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="+", help="the citizen's message")
-    p.add_argument("--received", type=dt.date.fromisoformat, help="date received, YYYY-MM-DD (default: today)")
+    p.add_argument("--received", type=_iso_date, help="date received, YYYY-MM-DD (default: today)")
     p.add_argument("--json", action="store_true")
 
 

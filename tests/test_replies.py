@@ -18,6 +18,8 @@ from knowledge.errors import KnowledgeError
 from knowledge.kb import KnowledgeBase
 from knowledge.loaders import load_file
 from knowledge.replies import (
+    _ESCALATE,
+    _LEGAL,
     CalendarOutOfRange,
     EmptyMessage,
     add_working_days,
@@ -185,3 +187,23 @@ def test_cli_json_shape(tmp_path: Path) -> None:
     assert data["citations"] and set(data["citations"][0]) == {"n", "doc", "title", "page", "text"}
     bad = run("draft-reply", "--received", "2099-01-05", "Where is the tax office?")
     assert bad.returncode == 1 and "chinese-calendar" in bad.stderr and not bad.stdout
+    usage = run("draft-reply", "--received", "30/09/2025", "Where is the tax office?")
+    assert usage.returncode == 2 and "YYYY-MM-DD" in usage.stderr
+
+
+@pytest.mark.parametrize(
+    ("message", "escalate", "legal"),
+    [
+        ("楼道里有燃气泄漏的味道，物业一直不处理", True, False),
+        ("再不解决我就找媒体曝光", True, False),
+        ("There is a gas leak on the third floor.", True, False),
+        ("我是社区新媒体小编，想咨询留言怎么回复", False, False),
+        ("I saw your post on social media, where is the tax office?", False, False),
+        ("拆迁补偿谈不拢，我想走信访", False, True),
+        ("Can I file a petition about the demolition?", False, True),
+        ("Is the basketball court in Liutang Park open at night?", False, False),
+    ],
+)
+def test_escalation_and_legal_channel_cues(message: str, escalate: bool, legal: bool) -> None:
+    assert bool(_ESCALATE.search(message)) == escalate
+    assert bool(_LEGAL.search(message)) == legal
