@@ -664,7 +664,7 @@ _DATE_EN = rf"(?:\d{{1,2}} {_MONTHS}(?:,? \d{{4}})?|{_MONTHS} \d{{1,2}}(?:st|nd|
 _DATE_NUM = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
 _DATE = re.compile(rf"{_DATE_ZH}|{_DATE_NUM}|\b{_DATE_EN}\b")
 _DEADLINE_BEFORE = re.compile(r"(截止|截至|最迟|最晚|之前|(?i:\bby|\bbefore|\buntil|\bno later than|deadline:?))\s*$")
-_DEADLINE_AFTER = re.compile(r"^\s*(前|之前|以前|截止|止)")
+_DEADLINE_AFTER = re.compile(r"^\s*(?:\d{1,2}[:：]\d{2}|\d{1,2}[时点])?\s*(?:前|之前|以前|截止|止)")
 _TIME = re.compile(
     r"(?<![\d:])(?:[01]?\d|2[0-3])[:：][0-5]\d(?![\d:])|(?:上午|下午|晚上|早上)\d{1,2}(?:时|点)(?:\d{1,2}分|半)?"
     r"|\b\d{1,2}(?::\d{2})?\s?(?:a\.m\.|p\.m\.|am|pm)\b",
@@ -684,7 +684,10 @@ _OFFICE = re.compile(
     rf"[{_CJK}]{{2,14}}(?:人民政府|办公室|委员会|中心|局(?!长)|街道办事处|街道|镇政府|镇(?![长政]))"
     r"|\b(?:[A-Z][a-z]+ ){1,4}(?:Bureau|Office|Centre|Center|Committee|Department|Government)\b"
 )
-_OFFICE_LEAD = re.compile(r"^.*(?:到|在|向|由|经|请|联系|咨询|前往|可以|所在|和|与|及|或|、|，)")
+# Words that end the text before an office name (longest first: 或者 before 或).
+_OFFICE_LEAD = re.compile(
+    r"^.*(?:或者|以及|联系|咨询|前往|可以|所在|关于|将对|到|在|向|由|经|请|对|和|与|及|或|的|日|、|，)"
+)
 _SERVICE = re.compile(
     r"办理|申请|办事|报名|缴费|预约|申领|领取|(?i:\bhow to apply\b|\bapply\b|\bapplication\b|\bregister\b)"
 )
@@ -737,7 +740,7 @@ def check_facts(c: _Checker) -> None:
 
     for m in _DATE.finditer(text):
         before = text[max(0, m.start() - 12) : m.start()]
-        after = text[m.end() : m.end() + 4]
+        after = text[m.end() : m.end() + 10]
         rule = "fact.deadline" if _DEADLINE_BEFORE.search(before) or _DEADLINE_AFTER.match(after) else "fact.date"
         add(rule, m.start(), m.end())
         check_weekday(c, m, text)
