@@ -18,7 +18,12 @@ it arrived (during or after working hours) never changes the deadline. Working d
 
 The reply quotes the knowledge base only through citations ``[n]`` whose snippet is an exact
 sentence of the cited page; what only the office knows is a placeholder (【办理部门】,
-[office to fill in]) for a person to fill in before anything is sent.
+[office to fill in]) for a person to fill in before anything is sent. The rules cited (deadline,
+what a reply contains, escalation, legal channels, personal data) are found by searching for
+their wording and prefer a policy to a post that repeats it. What the knowledge base says about
+the message's own subject (the chat's search and support test) goes into the reply only for a
+consultation; for a complaint, report or suggestion it is listed in the notes for staff to check,
+since only the responsible office can answer those.
 """
 
 from __future__ import annotations
@@ -225,8 +230,8 @@ RULES = {
         "2小时内报告科室负责人和区政府办公室", "reports within 2 hours to the section chief", r"2小时内|within 2 hours"
     ),
     "legal": _Rule(
-        "信访、诉讼、行政复议等法定途径 告知法定渠道",
-        "legal channel petitions lawsuits administrative reconsideration",
+        "属于信访、诉讼、行政复议等法定途径解决的事项，应当告知留言人相应的法定渠道和联系方式",
+        "Matters that must go through a legal channel, such as petitions, lawsuits or administrative reconsideration",
         r"法定|legal channel",
     ),
     "privacy": _Rule(
@@ -254,8 +259,9 @@ def find_rule(kb: KnowledgeBase, rule: _Rule, language: str) -> tuple[Hit, str] 
     """The first sentence of the knowledge base that states ``rule``: searched in ``language``
     first, then in the other one (a district may only have its rules in Chinese)."""
     pattern = re.compile(rule.pattern, re.IGNORECASE | re.DOTALL)
-    hits = kb.search(getattr(rule, language), k=5) + kb.search(getattr(rule, "en" if language == "zh" else "zh"), k=5)
-    hits.sort(key=lambda h: h.language != language)  # stable: search order within each language
+    hits = kb.search(getattr(rule, language), k=8) + kb.search(getattr(rule, "en" if language == "zh" else "zh"), k=8)
+    # A policy before a post that repeats it; then the message's language; search order within each.
+    hits.sort(key=lambda h: (h.kind != "policy", h.language != language))
     for hit in hits:
         for sentence in _sentences(hit):
             if pattern.search(sentence):
@@ -283,6 +289,7 @@ TEXTS = {
         "closing": "感谢您对我们工作的关心和支持！\n【单位名称】\n【答复日期】",
         "date": "{d.year}年{d.month}月{d.day}日",
         "note_check": "发出前：填好全部【】占位内容，经科室负责人审核。",
+        "note_related": "知识库中可能相关的内容（核实后再决定是否写入答复）：《{title}》：{text}",
         "note_escalate": "留言涉及安全隐患、突发事件、群体诉求、媒体关注或极端言论："
         "2小时内报告科室负责人和区政府办公室。",
         "note_privacy": "留言含手机号、身份证号或车牌号等个人信息：答复和公开时不得披露。",
@@ -307,8 +314,10 @@ TEXTS = {
         "legal": "This matter is settled through a legal channel: you can take it to [petitions office / court / "
         "reconsideration body], contact [phone number].",
         "closing": "Thank you for your interest in our work.\n[Name of the unit]\n[Date of the reply]",
-        "date": "{d:%d %B %Y}",
+        "date": "{d.day} {d:%B %Y}",
         "note_check": "Before sending: fill in every [placeholder] and have the section chief approve the reply.",
+        "note_related": "Possibly related in the knowledge base (check it before using it in the reply): "
+        '"{title}": {text}',
         "note_escalate": "The message mentions a hazard, an emergency, a group demand, the media or self-harm: "
         "report it to the section chief and the District Government Office within 2 hours.",
         "note_privacy": "The message contains a phone number, ID number or licence plate: never repeat it "
@@ -396,8 +405,10 @@ def draft_reply(kb: KnowledgeBase, message: str, *, received: dt.date | None = N
         return texts["date"].format(d=day)
 
     paragraphs = [texts["greeting"], texts["thanks"] + texts["space"] + texts[found.category]]
-    for hit, sentence in _topic_sentences(kb, message):
-        paragraphs.append(texts["basis"].format(title=hit.title, text=sentence) + f" [{cites.add(hit, sentence)}]")
+    related = _topic_sentences(kb, message)
+    if found.category == "consultation":  # the knowledge base may answer a question; other kinds need the office
+        for hit, sentence in related:
+            paragraphs.append(texts["basis"].format(title=hit.title, text=sentence) + f" [{cites.add(hit, sentence)}]")
     legal = bool(_LEGAL.search(message))
     if legal:
         paragraphs.append(texts["legal"] + cite(RULES["legal"]))
@@ -411,6 +422,11 @@ def draft_reply(kb: KnowledgeBase, message: str, *, received: dt.date | None = N
         notes.append(texts["note_escalate"] + cite(RULES["escalate"]))
     if _PERSONAL.search(message):
         notes.append(texts["note_privacy"] + cite(RULES["privacy"]))
+    if found.category != "consultation":
+        for hit, sentence in related:
+            notes.append(
+                texts["note_related"].format(title=hit.title, text=sentence) + f" [{cites.add(hit, sentence)}]"
+            )
     notes.append(texts["note_check"] + cite(RULES["forbidden"]))
     return ReplyDraft(
         message,

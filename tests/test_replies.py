@@ -164,6 +164,16 @@ def test_hazard_is_flagged_for_escalation_with_the_two_hour_rule(rules_kb: Knowl
     _check_citations(rules_kb, draft)
 
 
+def test_a_consultation_the_knowledge_base_answers_is_answered_from_it(rules_kb: KnowledgeBase) -> None:
+    draft = draft_reply(rules_kb, "请问简单咨询要在几个工作日内答复？", received=dt.date(2025, 6, 3))
+    assert draft.category == "consultation"
+    assert "根据《柳塘区政务新媒体网民留言办理规定（示例）》" in draft.reply
+    _check_citations(rules_kb, draft)
+    complaint = draft_reply(rules_kb, "我要投诉！简单咨询你们拖了两个星期才答复。", received=dt.date(2025, 6, 3))
+    assert complaint.category == "complaint"
+    assert "根据《" not in complaint.reply  # only the office can answer a complaint: related text goes to the notes
+
+
 def test_empty_message_is_refused(rules_kb: KnowledgeBase) -> None:
     with pytest.raises(EmptyMessage):
         draft_reply(rules_kb, "  ？？ ")
