@@ -103,6 +103,8 @@ CASES = [
     ("fact.date", GOOD_EN_TITLE, SHORT_EN, False),
     ("fact.deadline", GOOD_ZH_TITLE, "请于2026年3月31日前提交材料。", True),
     ("fact.deadline", GOOD_ZH_TITLE, "2026年3月31日召开了会议。", False),
+    ("fact.deadline", GOOD_ZH_TITLE, "请在3月11日17:00前联系供水所登记。", True),
+    ("fact.office", GOOD_ZH_TITLE, "可以到河湾镇便民服务中心办理。", True),
     ("fact.deadline", GOOD_EN_TITLE, "Send the form by 31 March 2026.", True),
     ("fact.deadline", GOOD_EN_TITLE, "The meeting was held on 31 March 2026.", False),
     ("fact.time", GOOD_ZH_TITLE, "办公时间8:30至12:00。", True),
@@ -338,3 +340,10 @@ def test_cli_json_shape(tmp_path: Path, clean_env: Path) -> None:
         timeout=120,
     )
     assert missing.returncode == 1 and missing.stderr.startswith("error:")
+
+
+def test_office_names_are_trimmed_of_the_words_before_them() -> None:
+    report = check_draft(GOOD_ZH_TITLE, "可以到所在镇或者东坪镇的便民服务中心办理，或者联系柳塘区医疗保障局。")
+    offices = [f.excerpt for f in report.facts if f.rule == "fact.office"]
+    assert "东坪镇" in offices and "便民服务中心" in offices and "柳塘区医疗保障局" in offices
+    assert not any(o.startswith(("者", "或", "可以", "联系")) for o in offices)
