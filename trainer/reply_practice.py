@@ -201,7 +201,9 @@ def score_reply(item: PracticeSample, reply: str, language: str) -> PracticeResu
     flat = " ".join(reply.split())
     low = flat.lower()
     deadline, days = item.deadline()
-    date_shown = f"{deadline.year}年{deadline.month}月{deadline.day}日" if lang == "zh" else f"{deadline:%d %B %Y}"
+    date_shown = (
+        f"{deadline.year}年{deadline.month}月{deadline.day}日" if lang == "zh" else f"{deadline.day} {deadline:%B %Y}"
+    )
     criteria = []
 
     # deadline
