@@ -1,6 +1,6 @@
 """Practice for the reply desk: sample citizens' messages and a rubric for a learner's reply.
 
-The samples (``reply_practice.yaml``, next to this file) are written for the fictional Liutang
+The samples (``knowledge/practice_messages.yaml``, shipped as package data) are written for the fictional Liutang
 District in both languages. The rubric follows the district's message-handling rules
 (柳塘区政务新媒体网民留言办理规定): every criterion gets a score and a reason, so the learner
 sees what to fix, not just a number.
@@ -22,11 +22,12 @@ from pathlib import Path
 
 import yaml
 
+import knowledge
 from knowledge.replies import deadline_for
 
 from .errors import TrainerError
 
-SAMPLES_FILE = Path(__file__).with_name("reply_practice.yaml")
+SAMPLES_FILE = Path(knowledge.__file__).with_name("practice_messages.yaml")
 LANGS = ("zh", "en")
 
 
