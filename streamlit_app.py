@@ -23,7 +23,7 @@ if user is None:
 
 pages = [
     st.Page("app_pages/ask.py", title=ui.tr("page_ask"), icon=":material/forum:", default=True),
-    st.Page("app_pages/courses.py", title=ui.tr("page_courses"), icon=":material/school:"),
+    st.Page("app_pages/learn.py", title=ui.tr("page_courses"), icon=":material/school:"),
     st.Page("app_pages/progress.py", title=ui.tr("page_progress"), icon=":material/trending_up:"),
     st.Page("app_pages/check_draft.py", title=ui.tr("page_check_draft"), icon=":material/fact_check:"),
     st.Page("app_pages/reply_desk.py", title=ui.tr("page_reply_desk"), icon=":material/mark_chat_read:"),

@@ -176,6 +176,16 @@ def add_working_days(received: dt.date, days: int) -> dt.date:
     return day
 
 
+def add_weekdays(received: dt.date, days: int) -> dt.date:
+    """Monday to Friday only: the estimate used when the holiday calendar has no data for a year."""
+    day, counted = received, 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            counted += 1
+    return day
+
+
 def deadline_for(category: str, received: dt.date) -> tuple[dt.date, int]:
     days = WORKING_DAYS[category]
     return add_working_days(received, days), days
@@ -289,6 +299,8 @@ TEXTS = {
         "closing": "感谢您对我们工作的关心和支持！\n【单位名称】\n【答复日期】",
         "date": "{d.year}年{d.month}月{d.day}日",
         "note_check": "发出前：填好全部【】占位内容，经科室负责人审核。",
+        "note_estimated": "注意：节假日日历尚无该年份数据，截止日期只扣除了周末，未计入法定节假日和调休，"
+        "请按国务院办公厅公布的放假安排核对（升级 chinese-calendar 后可自动计算）。",
         "note_related": "知识库中可能相关的内容（核实后再决定是否写入答复）：《{title}》：{text}",
         "note_escalate": "留言涉及安全隐患、突发事件、群体诉求、媒体关注或极端言论："
         "2小时内报告科室负责人和区政府办公室。",
@@ -316,6 +328,9 @@ TEXTS = {
         "closing": "Thank you for your interest in our work.\n[Name of the unit]\n[Date of the reply]",
         "date": "{d.day} {d:%B %Y}",
         "note_check": "Before sending: fill in every [placeholder] and have the section chief approve the reply.",
+        "note_estimated": "Note: the holiday calendar has no data for that year yet, so the deadline skips weekends "
+        "only, not public holidays or swapped working days - check it against the State Council's holiday notice "
+        "(updating chinese-calendar makes it exact again).",
         "note_related": "Possibly related in the knowledge base (check it before using it in the reply): "
         '"{title}": {text}',
         "note_escalate": "The message mentions a hazard, an emergency, a group demand, the media or self-harm: "
@@ -392,8 +407,17 @@ def draft_reply(kb: KnowledgeBase, message: str, *, received: dt.date | None = N
     language = ui_language(message)
     texts = TEXTS[language]
     found = classify(message)
-    deadline, days = deadline_for(found.category, received)
-    acknowledge_by = add_working_days(received, ACKNOWLEDGE_DAYS)
+    try:
+        deadline, days = deadline_for(found.category, received)
+        acknowledge_by = add_working_days(received, ACKNOWLEDGE_DAYS)
+        estimated = False
+    except CalendarOutOfRange:
+        # Each December the next year's holidays are not yet published (or not yet in the package):
+        # staff still need a draft, so count weekdays and say loudly that holidays are not counted.
+        days = WORKING_DAYS[found.category]
+        deadline = add_weekdays(received, days)
+        acknowledge_by = add_weekdays(received, ACKNOWLEDGE_DAYS)
+        estimated = True
 
     cites = _Cites()
 
@@ -427,6 +451,8 @@ def draft_reply(kb: KnowledgeBase, message: str, *, received: dt.date | None = N
             notes.append(
                 texts["note_related"].format(title=hit.title, text=sentence) + f" [{cites.add(hit, sentence)}]"
             )
+    if estimated:
+        notes.insert(0, texts["note_estimated"])
     notes.append(texts["note_check"] + cite(RULES["forbidden"]))
     return ReplyDraft(
         message,

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import courses.content  # noqa: F401  (before AppTest puts app_pages/, with its courses.py, on sys.path)
 from knowledge.drafts import load_wordlists
 from knowledge.settings import Settings
 from trainer.accounts import Accounts

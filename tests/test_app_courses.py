@@ -61,7 +61,7 @@ def learning_user(learning: Learning):  # type: ignore[no-untyped-def]
 
 def test_learner_reads_fails_retries_passes_and_sees_progress(accounts: Accounts, settings: Settings, course_dir):  # type: ignore[no-untyped-def]
     learning = Learning(open_db(settings.app_db), load_catalog(course_dir))
-    at = page("courses.py")
+    at = page("learn.py")
     assert not at.exception
     assert "Module m1" in at.header[0].value
     assert any("Posts get three reviews." in m.value for m in at.markdown)  # the English lesson
@@ -96,7 +96,7 @@ def test_learner_reads_fails_retries_passes_and_sees_progress(accounts: Accounts
 
 
 def test_unanswered_questions_need_confirmation(accounts: Accounts, settings: Settings, course_dir) -> None:  # type: ignore[no-untyped-def]
-    at = page("courses.py")
+    at = page("learn.py")
     at.button(key="start:graded:m1").click().run()
     attempt_id = at.session_state["attempt:c1:m1"]
     at.button(key=f"FormSubmitter:graded:{attempt_id}-Submit the quiz").click().run()
@@ -106,7 +106,7 @@ def test_unanswered_questions_need_confirmation(accounts: Accounts, settings: Se
 
 
 def test_practice_gives_feedback_per_question(accounts: Accounts, settings: Settings, course_dir) -> None:  # type: ignore[no-untyped-def]
-    at = page("courses.py", lang="zh")
+    at = page("learn.py", lang="zh")
     at.button(key="start:practice:m1").click().run()
     attempt_id = at.session_state["attempt:c1:m1"]
     learning = Learning(open_db(settings.app_db), load_catalog(course_dir))
@@ -120,7 +120,7 @@ def test_practice_gives_feedback_per_question(accounts: Accounts, settings: Sett
 
 
 def test_a_locked_module_quiz_cannot_be_started(accounts: Accounts) -> None:
-    at = page("courses.py")
+    at = page("learn.py")
     at.selectbox(key="module_pick").set_value("m2").run()
     assert any("unlocks when you pass" in i.value for i in at.info)
     assert not [b for b in at.button if str(b.key).startswith("start:")]
@@ -128,7 +128,7 @@ def test_a_locked_module_quiz_cannot_be_started(accounts: Accounts) -> None:
 
 def test_broken_course_content_shows_a_clear_message(accounts: Accounts, course_dir: Path) -> None:
     (course_dir / "c1" / "01-m1" / "quiz.yaml").write_text("questions: [", encoding="utf-8")
-    at = page("courses.py")
+    at = page("learn.py")
     assert not at.exception
     assert "course content has errors" in at.error[0].value
     assert "quiz.yaml" in at.code[0].value

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import courses.content  # noqa: F401  - the page's folder holds courses.py: the package must be imported first
 from knowledge.kb import KnowledgeBase
 from knowledge.replies import ReplyDraft
 from knowledge.settings import Settings

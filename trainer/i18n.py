@@ -344,7 +344,10 @@ TEXT: dict[str, dict[str, str]] = {
     "draft_field_title": {"zh": "标题", "en": "Title"},
     "draft_field_body": {"zh": "正文", "en": "Body"},
     "draft_check": {"zh": "检查", "en": "Check"},
-    "draft_needs_text": {"zh": "请填写标题和正文，或上传一篇文章。", "en": "Enter a title and a body, or upload an article."},
+    "draft_needs_text": {
+        "zh": "请填写标题和正文，或上传一篇文章。",
+        "en": "Enter a title and a body, or upload an article.",
+    },
     "draft_summary": {
         "zh": "需要改正 {errors} 处 · 建议修改 {warnings} 处 · 提示 {infos} 处",
         "en": "{errors} errors · {warnings} warnings · {infos} notes",
@@ -355,7 +358,10 @@ TEXT: dict[str, dict[str, str]] = {
     "draft_nothing": {"zh": "没有发现问题。", "en": "Nothing found."},
     "draft_facts": {"zh": "需要核对的事实", "en": "Facts to double-check"},
     "draft_originality": {"zh": "与知识库内容相近的段落", "en": "Passages close to the knowledge base"},
-    "draft_no_matches": {"zh": "没有发现与知识库高度相似的段落。", "en": "No passage closely matches the knowledge base."},
+    "draft_no_matches": {
+        "zh": "没有发现与知识库高度相似的段落。",
+        "en": "No passage closely matches the knowledge base.",
+    },
     "draft_release": {"zh": "建议发布时间", "en": "Suggested release"},
     "draft_source": {"zh": "依据：{doc} 第{page}页", "en": "Source: {doc} p.{page}"},
     "draft_download": {"zh": "下载检查单（Markdown）", "en": "Download the review sheet (Markdown)"},
