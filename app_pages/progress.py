@@ -8,6 +8,7 @@ from app_pages import ui
 from courses.errors import CourseError
 from trainer.errors import TrainerError
 from trainer.learning import EVERYONE, certificate_html
+from trainer.replydesk import ReplyDesk
 
 user = ui.page_user(*EVERYONE)
 L = ui.lang()
@@ -54,6 +55,22 @@ for course in learning.catalog.courses:
                 key=f"cert:{course.id}",
                 on_click="ignore",
             )
+
+practice = ReplyDesk(ui.services().db).practice_results(user)
+if practice:
+    st.subheader(ui.tr("progress_reply_practice"))
+    st.dataframe(
+        [
+            {
+                ui.tr("progress_practice_when"): row["at"][:16].replace("T", " "),
+                ui.tr("progress_practice_sample"): row["sample"],
+                ui.tr("grade"): f"{row['score']:g}/{row['max_score']:g}",
+            }
+            for row in practice
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 st.divider()
 st.subheader(ui.tr("verify_title"))

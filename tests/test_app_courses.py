@@ -132,3 +132,17 @@ def test_broken_course_content_shows_a_clear_message(accounts: Accounts, course_
     assert not at.exception
     assert "course content has errors" in at.error[0].value
     assert "quiz.yaml" in at.code[0].value
+
+
+def test_reply_practice_results_show_on_my_progress(accounts: Accounts, settings: Settings) -> None:
+    from trainer.reply_practice import load_samples, score_reply
+    from trainer.replydesk import ReplyDesk
+
+    sample = load_samples()[0]
+    reply = "您好，感谢留言。我们将在3个工作日内答复，联系电话：12345。"
+    desk = ReplyDesk(open_db(settings.app_db))
+    desk.record_practice(accounts.get("lin"), reply, score_reply(sample, reply, "zh"))
+    at = page("progress.py")
+    assert not at.exception
+    practice = at.dataframe[-1].value
+    assert list(practice["Sample message"]) == [sample.id]

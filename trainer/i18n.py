@@ -325,6 +325,9 @@ TEXT: dict[str, dict[str, str]] = {
     "course_done": {"zh": "恭喜！您已完成本课程。", "en": "Congratulations! You have completed this course."},
     "certificate": {"zh": "下载结业证书（可打印）", "en": "Download the certificate (printable)"},
     "certificate_code": {"zh": "证书验证码：{code}", "en": "Certificate code: {code}"},
+    "progress_reply_practice": {"zh": "留言回复练习记录", "en": "Reply practice"},
+    "progress_practice_when": {"zh": "时间", "en": "When"},
+    "progress_practice_sample": {"zh": "练习留言", "en": "Sample message"},
     "verify_title": {"zh": "验证证书", "en": "Verify a certificate"},
     "verify_code": {"zh": "证书验证码", "en": "Certificate code"},
     "verify_ok": {
