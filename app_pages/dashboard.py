@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from courses.errors import CourseError
 from knowledge.errors import KnowledgeError
 from trainer import reports
 from trainer.errors import TrainerError
@@ -21,12 +20,7 @@ svc = ui.services()
 L = ui.lang()
 
 st.title(ui.tr("dashboard_title"))
-try:
-    learning = ui.learning()
-except CourseError as exc:
-    st.error(ui.tr("course_broken"))
-    st.code(str(exc), language=None)
-    st.stop()
+learning = ui.learning_or_stop()
 
 courses = {c.id: c for c in learning.catalog.courses}
 course_id = next(iter(courses))

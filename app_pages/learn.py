@@ -27,12 +27,7 @@ svc = ui.services()
 L = ui.lang()
 
 st.title(ui.tr("courses_title"))
-try:
-    learning = ui.learning()
-except CourseError as exc:
-    st.error(ui.tr("course_broken"))
-    st.code(str(exc), language=None)
-    st.stop()
+learning = ui.learning_or_stop()
 
 courses = learning.catalog.courses
 course = courses[0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import ui
-from courses.errors import CourseError
 from trainer.errors import TrainerError
 from trainer.learning import EVERYONE, certificate_html
 from trainer.replydesk import ReplyDesk
@@ -14,12 +13,7 @@ user = ui.page_user(*EVERYONE)
 L = ui.lang()
 
 st.title(ui.tr("progress_title"))
-try:
-    learning = ui.learning()
-except CourseError as exc:
-    st.error(ui.tr("course_broken"))
-    st.code(str(exc), language=None)
-    st.stop()
+learning = ui.learning_or_stop()
 
 for course in learning.catalog.courses:
     progress = learning.progress(user, course.id)

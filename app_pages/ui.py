@@ -17,6 +17,7 @@ import sqlite_utils
 import streamlit as st
 
 from courses.content import default_root, load_catalog
+from courses.errors import CourseError
 from knowledge.kb import KnowledgeBase
 from knowledge.llm import make_chat_model
 from knowledge.settings import Settings
@@ -73,6 +74,17 @@ def _learning(data_dir: str, courses_dir: str) -> Learning:
 def learning() -> Learning:
     """The quiz engine over the validated course content (ContentInvalid if the content is broken)."""
     return _learning(str(Settings.from_env().data_dir.resolve()), str(default_root().resolve()))
+
+
+def learning_or_stop() -> Learning:
+    """The quiz engine for a page; broken course content shows every problem and ends the page."""
+    try:
+        return learning()
+    except CourseError as exc:
+        st.error(tr("course_broken"))
+        st.code(str(exc), language=None)
+        st.stop()
+        raise  # st.stop() raises; this line only tells type checkers so
 
 
 # ---------------------------------------------------------------------- language
