@@ -13,7 +13,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import sqlite_utils
 
 from .chunking import Chunk
 from .lexical import match_expression, tokenize
-from .migrations import Migrations
+from .migrations import Migrations, immediate
 
 COMMON_TOKEN_MIN_CHUNKS = 1000
 COMMON_TOKEN_SHARE = 0.25
@@ -171,16 +171,8 @@ class Catalog:
         with self._lock:
             migration.apply(self.db)
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[None]:
+        return immediate(self.db, self._lock)
 
     def close(self) -> None:
         self.db.conn.close()

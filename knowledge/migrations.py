@@ -7,11 +7,31 @@ transaction, and its name is recorded in ``_migrations``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 
 import sqlite_utils
 
 Migration = Callable[[sqlite_utils.Database], None]
+
+
+@contextmanager
+def immediate(
+    db: sqlite_utils.Database | sqlite3.Connection, lock: threading.Lock | threading.RLock | None = None
+) -> Iterator[None]:
+    """One write transaction taken at once (BEGIN IMMEDIATE): a second writer - another thread under
+    ``lock``, or another process - waits here instead of interleaving; any error rolls it all back.
+    For connections opened with ``isolation_level=None``, as every connection in this project is."""
+    with lock if lock is not None else nullcontext():
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
 
 class Migrations:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import math
 import secrets
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -67,6 +68,29 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode())
 
 
+def valid_username(username: str) -> bool:
+    """1-64 characters without spaces (the caller strips it first)."""
+    return 0 < len(username) <= 64 and not any(ch.isspace() for ch in username)
+
+
+def insert_user(
+    db: sqlite_utils.Database | sqlite3.Connection,
+    username: str,
+    password_hash: str,
+    role: str,
+    *,
+    name: str = "",
+    department: str = "",
+    language: str = "",
+) -> None:
+    """The one INSERT of an account row; callers have checked the name, role and password rules."""
+    db.execute(
+        "INSERT INTO users (username, name, department, role, password_hash, language, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [username, name.strip(), department.strip(), role, password_hash, language, _now_iso()],
+    )
+
+
 def check_password_rules(password: str, username: str = "") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise WeakPassword(f"Use at least {MIN_PASSWORD_LENGTH} characters · 密码至少{MIN_PASSWORD_LENGTH}位")
@@ -117,7 +141,7 @@ class Accounts:
         self, username: str, password: str, role: str, *, name: str = "", department: str = "", language: str = ""
     ) -> User:
         username = username.strip()
-        if not username or len(username) > 64 or any(ch.isspace() for ch in username):
+        if not valid_username(username):
             raise InvalidUsername("A user name is 1-64 characters without spaces · 用户名为1-64个字符，不含空格")
         if role not in ROLES:
             raise InvalidRole(f"Unknown role '{role}' - use one of {', '.join(ROLES)}")
@@ -125,10 +149,8 @@ class Accounts:
         with self._lock:
             if self.find(username) is not None:
                 raise UserExists(f"User '{username}' already exists · 用户名已存在")
-            self.db.execute(
-                "INSERT INTO users (username, name, department, role, password_hash, language, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [username, name.strip(), department.strip(), role, hash_password(password), language, _now_iso()],
+            insert_user(
+                self.db, username, hash_password(password), role, name=name, department=department, language=language
             )
         user = self.find(username)
         assert user is not None

@@ -15,8 +15,8 @@ import random
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ import sqlite_utils
 
 from courses.grading import Grade, draw_questions, grade, passed, present
 from courses.models import Catalog, Course, Module, Question, Text
+from knowledge.migrations import immediate
 
 from .accounts import User, require_role
 from .errors import PermissionDenied, TrainerError
@@ -199,17 +200,9 @@ class Learning:
         self._lock = threading.RLock()  # one writer at a time on the shared connection
 
     # ------------------------------------------------------------------ helpers
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE: a second tab or process waits instead of interleaving (double submits)."""
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+    def _transaction(self) -> AbstractContextManager[None]:
+        """A second tab or process waits instead of interleaving (double submits)."""
+        return immediate(self.db, self._lock)
 
     def _module(self, course_id: str, module_id: str) -> tuple[Course, Module]:
         course = self.catalog.course(course_id)

@@ -13,13 +13,23 @@ downloaded once; only its scrypt hash is stored.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import secrets
 import sqlite3
 from dataclasses import dataclass, field
 
-from .accounts import ROLES, Accounts, User, check_password_rules, hash_password, require_role
+from knowledge.migrations import immediate
+
+from .accounts import (
+    ROLES,
+    Accounts,
+    User,
+    check_password_rules,
+    hash_password,
+    insert_user,
+    require_role,
+    valid_username,
+)
 from .errors import TrainerError, WeakPassword
 from .people import MANAGERS
 
@@ -146,7 +156,7 @@ def parse_role(text: str) -> str | None:
 
 def _username_problem(username: str) -> str | None:
     # The rule Accounts.create_user enforces, checked here so every row's problem is listed at once.
-    if len(username) > 64 or any(ch.isspace() for ch in username):
+    if not valid_username(username):
         return "the user name must be 1-64 characters without spaces · 用户名为1-64个字符，不含空格"
     return None
 
@@ -263,7 +273,6 @@ def import_users(actor: User, accounts: Accounts, data: bytes | str) -> ImportRe
     transaction on a connection of their own, so the app's other threads never join or see it half done.
     """
     rows = validate_import(actor, accounts, data)
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     prepared = []
     for r in rows:
         generated = None if r.password else _new_password(r.username)
@@ -271,26 +280,16 @@ def import_users(actor: User, accounts: Accounts, data: bytes | str) -> ImportRe
 
     conn, own = _writer(accounts)
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(conn):
             for r, _, password_hash in prepared:
-                # The columns Accounts.create_user writes; name rules were checked in validate_import.
-                conn.execute(
-                    "INSERT INTO users (username, name, department, role, password_hash, language, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, '', ?)",
-                    [r.username, r.name, r.department, r.role, password_hash, now],
-                )
-        except sqlite3.IntegrityError:
-            conn.execute("ROLLBACK")
-            # Someone created one of these user names between the check and the insert.
-            raise RosterError(
-                "Another user was created with one of these names meanwhile - import the file again to see which · "
-                "导入期间有同名账号被创建，请重新导入以查看具体行"
-            ) from None
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+                # Name rules were checked in validate_import.
+                insert_user(conn, r.username, password_hash, r.role, name=r.name, department=r.department)
+    except sqlite3.IntegrityError:
+        # Someone created one of these user names between the check and the insert.
+        raise RosterError(
+            "Another user was created with one of these names meanwhile - import the file again to see which · "
+            "导入期间有同名账号被创建，请重新导入以查看具体行"
+        ) from None
     finally:
         if own:
             conn.close()
