@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Clock
 from trainer.accounts import (
     MAX_FAILURES,
     Accounts,
@@ -20,19 +21,6 @@ from trainer.errors import (
     UserExists,
     WeakPassword,
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
+from tests.apptest import open_page
 from tests.filemakers import make_pdf
 from trainer.accounts import Accounts
 from trainer.asklog import AskLog
@@ -39,12 +40,7 @@ def people(accounts: Accounts) -> Accounts:
 
 
 def app_as(username: str | None, *, lang: str | None = None, last_seen: float | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if username:
-        at.session_state["auth"] = {"username": username, "last_seen": last_seen or time.time()}
-    if lang:
-        at.session_state["lang"] = lang
-    return at.run()
+    return open_page("streamlit_app.py", username, lang=lang, last_seen=last_seen, timeout=TIMEOUT)
 
 
 def texts(at: AppTest) -> str:
@@ -167,11 +163,7 @@ def test_a_deactivated_user_is_signed_out_at_once(people: Accounts) -> None:
 )
 def test_every_page_checks_the_role_on_the_server(people: Accounts, role_user: str | None, page: str, allowed: bool):
     """The page script itself refuses, whatever the navigation showed."""
-    at = AppTest.from_file(str(ROOT / page), default_timeout=TIMEOUT)
-    if role_user:
-        at.session_state["auth"] = {"username": role_user, "last_seen": time.time()}
-    at.session_state["lang"] = "en"
-    at.run()
+    at = open_page(page, role_user)
     assert not at.exception
     refused = any("Your role may not use this page" in e.value for e in at.error)
     assert refused != allowed
@@ -258,10 +250,7 @@ def test_document_markup_is_never_rendered(people: Accounts, kb: KnowledgeBase, 
 
 # ---------------------------------------------------------------------- library and people
 def test_library_for_a_trainer_is_view_only_with_retrieval_test(loaded: KnowledgeBase) -> None:
-    at = AppTest.from_file(str(ROOT / "app_pages/library.py"), default_timeout=TIMEOUT)
-    at.session_state["auth"] = {"username": "tom", "last_seen": time.time()}
-    at.session_state["lang"] = "en"
-    at.run()
+    at = open_page("app_pages/library.py", "tom")
     assert not at.exception
     assert any("Trainers can view documents" in i.value for i in at.info)
     assert not at.get("file_uploader")
@@ -274,10 +263,7 @@ def test_library_for_a_trainer_is_view_only_with_retrieval_test(loaded: Knowledg
 
 
 def test_library_admin_can_delete_and_reindex(loaded: KnowledgeBase, settings: Settings) -> None:
-    at = AppTest.from_file(str(ROOT / "app_pages/library.py"), default_timeout=TIMEOUT)
-    at.session_state["auth"] = {"username": "ada", "last_seen": time.time()}
-    at.session_state["lang"] = "en"
-    at.run()
+    at = open_page("app_pages/library.py", "ada")
     assert at.get("file_uploader")
     at.button(key="reindex_button").click().run()
     assert any("Re-indexed 1 documents" in s.value for s in at.success)
@@ -290,10 +276,7 @@ def test_library_admin_can_delete_and_reindex(loaded: KnowledgeBase, settings: S
 
 
 def test_people_page_admin_creates_user_and_sees_password_once(people: Accounts) -> None:
-    at = AppTest.from_file(str(ROOT / "app_pages/people.py"), default_timeout=TIMEOUT)
-    at.session_state["auth"] = {"username": "ada", "last_seen": time.time()}
-    at.session_state["lang"] = "en"
-    at.run()
+    at = open_page("app_pages/people.py", "ada")
     at.text_input[0].input("wang")
     at.text_input[1].input("王芳")
     at.text_input[2].input("柳塘街道")
@@ -308,18 +291,12 @@ def test_people_page_admin_creates_user_and_sees_password_once(people: Accounts)
 
 
 def test_trainer_can_only_create_learners(people: Accounts) -> None:
-    at = AppTest.from_file(str(ROOT / "app_pages/people.py"), default_timeout=TIMEOUT)
-    at.session_state["auth"] = {"username": "tom", "last_seen": time.time()}
-    at.session_state["lang"] = "en"
-    at.run()
+    at = open_page("app_pages/people.py", "tom")
     assert at.selectbox[0].options == ["learner"]
 
 
 def test_account_page_changes_password_only_with_the_current_one(people: Accounts) -> None:
-    at = AppTest.from_file(str(ROOT / "app_pages/account.py"), default_timeout=TIMEOUT)
-    at.session_state["auth"] = {"username": "lin", "last_seen": time.time()}
-    at.session_state["lang"] = "en"
-    at.run()
+    at = open_page("app_pages/account.py", "lin")
     at.text_input[0].input("not my password")
     at.text_input[1].input("a brand new secret")
     at.text_input[2].input("a brand new secret")

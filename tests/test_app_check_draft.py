@@ -4,7 +4,6 @@ review sheet), only an admin sees and uses the word-list form."""
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -12,11 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 from knowledge.drafts import load_wordlists
 from knowledge.settings import Settings
+from tests.apptest import open_page
 from trainer.accounts import Accounts
 from trainer.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "app_pages" / "check_draft.py")
 PASSWORD = "correct horse battery"
 TIMEOUT = 60
 
@@ -30,11 +29,7 @@ def people(settings: Settings) -> Accounts:
 
 
 def page_as(username: str | None, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    if username:
-        at.session_state["auth"] = {"username": username, "last_seen": time.time()}
-    at.session_state["lang"] = lang
-    return at.run()
+    return open_page("app_pages/check_draft.py", username, lang=lang, timeout=TIMEOUT)
 
 
 def test_signed_out_is_refused(people: Accounts) -> None:

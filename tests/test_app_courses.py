@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from courses.content import load_catalog
 from knowledge.settings import Settings
+from tests.apptest import open_page
 from tests.coursemaker import RIGHT, make_course
 from trainer.accounts import Accounts
 from trainer.db import open_db
@@ -35,10 +35,7 @@ def accounts(settings: Settings, course_dir: Path) -> Accounts:
 
 
 def page(name: str, username: str = "lin", lang: str = "en") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app_pages" / name), default_timeout=TIMEOUT)
-    at.session_state["auth"] = {"username": username, "last_seen": time.time()}
-    at.session_state["lang"] = lang
-    return at.run()
+    return open_page(f"app_pages/{name}", username, lang=lang, timeout=TIMEOUT)
 
 
 def fill(at: AppTest, attempt_id: int, answers: dict[str, object], learning: Learning) -> None:

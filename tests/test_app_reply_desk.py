@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,12 @@ from streamlit.testing.v1 import AppTest
 from knowledge.kb import KnowledgeBase
 from knowledge.replies import ReplyDraft
 from knowledge.settings import Settings
+from tests.apptest import open_page
 from trainer.accounts import Accounts
 from trainer.db import open_db
 from trainer.replydesk import ReplyDesk
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "app_pages" / "reply_desk.py")
 RULES_EN = ROOT / "knowledge" / "samples" / "policies" / "en-message-handling.md"
 PASSWORD = "correct horse battery"
 TIMEOUT = 90
@@ -33,11 +32,7 @@ def accounts(settings: Settings) -> Accounts:
 
 
 def page_as(username: str | None, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    if username:
-        at.session_state["auth"] = {"username": username, "last_seen": time.time()}
-    at.session_state["lang"] = lang
-    return at.run()
+    return open_page("app_pages/reply_desk.py", username, lang=lang, timeout=TIMEOUT)
 
 
 def texts(at: AppTest) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from courses.content import load_catalog
 from courses.models import Catalog
+from tests.conftest import Clock
 from tests.coursemaker import RIGHT, make_course
 from trainer.accounts import Accounts, User
 from trainer.db import open_db
@@ -29,19 +30,6 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def catalog(tmp_path: Path) -> Catalog:
     return load_catalog(make_course(tmp_path / "content"))
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from streamlit.testing.v1 import AppTest
 
 from courses.content import load_catalog
 from knowledge.answer import answer
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
+from tests.apptest import open_page
 from tests.coursemaker import RIGHT, make_course
 from tests.filemakers import pdf_bytes
 from trainer import library, reports
@@ -172,10 +171,7 @@ def test_exports_csv_and_excel_are_safe_and_readable() -> None:
 def test_dashboard_page_for_each_role(world, who: str, allowed: bool) -> None:  # type: ignore[no-untyped-def]
     learning, _, p = world
     take(learning, p["lin"], RIGHT)
-    at = AppTest.from_file(str(ROOT / "app_pages/dashboard.py"), default_timeout=60)
-    at.session_state["auth"] = {"username": who, "last_seen": time.time()}
-    at.session_state["lang"] = "en"
-    at.run()
+    at = open_page("app_pages/dashboard.py", who)
     assert not at.exception
     refused = any("Your role may not use this page" in e.value for e in at.error)
     assert refused != allowed

@@ -1,0 +1,28 @@
+"""Opening an app script in Streamlit's AppTest, signed in as someone (or signed out)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def open_page(
+    script: str,
+    username: str | None = None,
+    *,
+    lang: str | None = "en",
+    last_seen: float | None = None,
+    timeout: float = 60,
+) -> AppTest:
+    """Run ``script`` (relative to the repository) once: as ``username`` (None: signed out), with the
+    interface in ``lang`` (None: let the app choose), the session last active at ``last_seen``."""
+    at = AppTest.from_file(str(ROOT / script), default_timeout=timeout)
+    if username:
+        at.session_state["auth"] = {"username": username, "last_seen": last_seen or time.time()}
+    if lang:
+        at.session_state["lang"] = lang
+    return at.run()
