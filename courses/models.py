@@ -79,8 +79,8 @@ class Text(_Model):
         return self.model_copy(update={lang: text.strip()})
 
 
-class TextList(_Model):
-    """Parallel lists in both languages, e.g. objectives: the n-th items translate each other."""
+class _ListPair(_Model):
+    """A list per language, written ``{zh: [...], en: [...]}``."""
 
     zh: list[str]
     en: list[str]
@@ -91,6 +91,13 @@ class TextList(_Model):
         if isinstance(data, list | str):
             raise ValueError("needs both languages: write {zh: [...], en: [...]}")
         return data
+
+    def __getitem__(self, lang: Lang) -> list[str]:
+        return self.zh if lang == "zh" else self.en
+
+
+class TextList(_ListPair):
+    """Parallel lists in both languages, e.g. objectives: the n-th items translate each other."""
 
     @field_validator("zh", "en")
     @classmethod
@@ -108,9 +115,6 @@ class TextList(_Model):
                 f"zh has {len(self.zh)} items and en has {len(self.en)}: the lists translate each other item by item"
             )
         return self
-
-    def __getitem__(self, lang: Lang) -> list[str]:
-        return self.zh if lang == "zh" else self.en
 
 
 # --- course and module files ---------------------------------------------------------------------------------------
@@ -238,16 +242,8 @@ class Item(_Model):
     text: Text
 
 
-class AcceptedAnswers(_Model):
-    zh: list[str]
-    en: list[str]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _both_languages(cls, data: Any) -> Any:
-        if isinstance(data, list | str):
-            raise ValueError("needs both languages: write {zh: [...], en: [...]}")
-        return data
+class AcceptedAnswers(_ListPair):
+    """A short-answer question's accepted answers, per language."""
 
     @field_validator("zh", "en")
     @classmethod
@@ -258,9 +254,6 @@ class AcceptedAnswers(_Model):
             if not normalize_answer(answer):
                 raise ValueError(f"'{answer}' is empty once spaces and punctuation are removed: it can never match")
         return [a.strip() for a in value]
-
-    def __getitem__(self, lang: Lang) -> list[str]:
-        return self.zh if lang == "zh" else self.en
 
 
 class _QuestionBase(_Model):
