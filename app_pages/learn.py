@@ -160,9 +160,9 @@ def read_up(module: Module, shown: ShownQuestion) -> None:
         with st.expander(ui.tr("read_up", title=title), icon=":material/menu_book:"):
             st.markdown(smaller_headings(section.markdown if section else page.markdown))
     doc = q.kb_doc_name
-    if doc and svc.kb.catalog.find_document(doc) is not None:
-        record = svc.kb.catalog.find_document(doc)
-        st.caption(ui.md_escape(ui.tr("kb_source", doc=record.title if record else doc)))
+    record = svc.kb.catalog.find_document(doc) if doc else None
+    if doc and record is not None:
+        st.caption(ui.md_escape(ui.tr("kb_source", doc=record.title)))
         st.download_button(
             ui.tr("download_original"),
             data=lambda: library.original(user, svc.kb, doc).data,
