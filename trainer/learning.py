@@ -396,7 +396,8 @@ class Learning:
         shown = next((q for q in attempt.questions if q.pos == pos), None)
         if shown is None:
             raise AttemptNotFound(f"Attempt #{attempt_id} has no question {pos + 1}")
-        result = grade(shown.question, _normalise_response(response))
+        response = _normalise_response(response)
+        result = grade(shown.question, response)
         if result.empty:
             raise EmptyAnswer("Choose or type an answer first · 请先选择或填写答案")
         if attempt.mode == "practice" and shown.answered:
@@ -405,7 +406,7 @@ class Learning:
             self.db.execute(
                 "UPDATE attempt_questions SET response = ?, answered_at = ?, score = ?"
                 " WHERE attempt_id = ? AND pos = ?",
-                [json.dumps(_normalise_response(response), ensure_ascii=False), self.clock(), result.score,
+                [json.dumps(response, ensure_ascii=False), self.clock(), result.score,
                  attempt_id, pos],
             )  # fmt: skip
         return result if attempt.mode == "practice" else None
