@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 mkdir -p test-artifacts
-.venv/bin/python -m ruff check knowledge courses trainer app_pages tests bench streamlit_app.py
+.venv/bin/python -m ruff check knowledge courses trainer app_pages tests bench scripts streamlit_app.py
 .venv/bin/python -m mypy
+# Known vulnerabilities in the installed packages (see the script for why not plain pip-audit).
+.venv/bin/python scripts/audit_deps.py --json test-artifacts/dependency-audit.json
 .venv/bin/python -m pytest "$@"
