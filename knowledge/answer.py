@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -681,6 +682,17 @@ def idf_table(doc_freq: dict[str, int], total: int) -> dict[str, float]:
 MAX_QUESTION_CHARS = 1000
 
 
+def clean_question(text: str) -> str:
+    """The question as searched, recorded and shown back: control and invisible format characters
+    dropped (text pasted from WeChat carries zero-width spaces; a bidi override would reorder what
+    a trainer reads in the gap list), whitespace collapsed, and cut at MAX_QUESTION_CHARS so a
+    pasted document costs no more than a question."""
+    kept = "".join(
+        ch if ch.isspace() or unicodedata.category(ch)[0] != "C" else "" for ch in text[: 4 * MAX_QUESTION_CHARS]
+    )
+    return " ".join(kept.split())[:MAX_QUESTION_CHARS]
+
+
 def answer(
     kb: KnowledgeBase,
     question: str,
@@ -707,7 +719,7 @@ def answer_stream(
     chat_model: Any | None = None,
 ) -> Iterator[str | Answer]:
     """Yield pieces of text as they are ready, then the finished :class:`Answer`."""
-    question = " ".join(question.split())[:MAX_QUESTION_CHARS]
+    question = clean_question(question)
     if not any(ch.isalnum() for ch in question):
         raise EmptyQuestion("Type a question first · 请先输入问题")
     language = ui_language(question)
