@@ -1,7 +1,15 @@
-"""``python -m knowledge [--data-dir DIR] COMMAND`` - a thin layer over :class:`KnowledgeBase`.
+"""``python -m knowledge [--data-dir DIR] [--as USERNAME] COMMAND`` - a thin layer over :class:`KnowledgeBase`.
 
 Scripts and evaluations depend on the shape of this CLI's JSON: keep it stable.
-Errors print one line on stderr and exit with status 1 (2 for usage errors).
+
+Sign-in: once the data folder's ``app.db`` holds an account, every command (except ``seed`` without
+``--force``) needs ``--as USERNAME`` (password from ``$APP_CLI_PASSWORD`` or a prompt) and the role the
+app asks for the same action (``trainer.library.KNOWLEDGE_CLI_ROLES``). A folder without accounts - a
+benchmark's or a developer's index, or the first start before the first administrator exists - works
+without sign-in.
+
+Errors print one line on stderr. Exit status: 0 done, 1 an error, 2 usage or sign-in problem, 3 the
+signed-in role may not do this, 130 interrupted (as ``python -m trainer``).
 """
 
 from __future__ import annotations
@@ -23,6 +31,13 @@ from .settings import Settings
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description="GovMedia Academy knowledge base")
     parser.add_argument("--data-dir", type=Path, help="data folder (default: $APP_DATA_DIR or ./data)")
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERNAME",
+        help="sign in as this user (password from $APP_CLI_PASSWORD or a prompt); needed once the data "
+        "folder has accounts",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add or update files and folders")
@@ -75,10 +90,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def action(args: argparse.Namespace) -> str:
+    """The name the role rules use: the command, with its sub-command or ``--force`` where that matters."""
+    if args.command == "faq":
+        return f"faq {args.faq_command}"
+    if args.command == "seed" and args.force:
+        return "seed --force"
+    return str(args.command)
+
+
+def authorise(args: argparse.Namespace, settings: Settings) -> tuple[int, str]:
+    """Sign in if the data folder has accounts and check the role: (0, user name or '') or (exit status, '').
+
+    The sign-in lives in ``trainer`` (accounts, roles, throttling) and ``trainer`` builds on ``knowledge``,
+    so it is imported here, only when a command runs: importing ``knowledge`` never imports ``trainer``,
+    and a folder without an ``app.db`` never opens or creates one.
+    """
+    from trainer import cli_signin
+    from trainer.errors import PermissionDenied
+    from trainer.library import authorise_knowledge_cli, knowledge_cli_roles
+
+    name = action(args)
+    try:
+        if not args.as_user and (knowledge_cli_roles(name) is None or not cli_signin.has_accounts(settings.app_db)):
+            return 0, ""  # an open action, or a folder without accounts: as before sign-in existed
+        user, accounts = cli_signin.sign_in(settings.app_db, args.as_user, prog="python -m knowledge", command=name)
+        accounts.db.conn.close()
+        authorise_knowledge_cli(user, name)
+        return 0, user.username
+    except cli_signin.SIGN_IN_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return cli_signin.EXIT_USAGE, ""
+    except PermissionDenied as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return cli_signin.EXIT_DENIED, ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(data_dir=args.data_dir)
+        status, args.actor = authorise(args, settings)
+        if status:
+            return status
         kb = KnowledgeBase(settings)
         try:
             return COMMANDS[args.command](kb, args)
@@ -130,7 +184,7 @@ def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         raise KnowledgeError(f"No such file or folder: {', '.join(map(str, missing))}")
     progress, close = _progress_bar()
     try:
-        results = kb.ingest(args.paths, kind=args.kind, progress=progress)
+        results = kb.ingest(args.paths, kind=args.kind, progress=progress, added_by=args.actor)
     finally:
         close()
     return _print_results(results)
@@ -192,12 +246,12 @@ def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
             if not line.strip():
                 print(json.dumps({"answer": "", "grounded": False, "citations": [], "mode": "extractive"}))
                 continue
-            result = answer(kb, line, asked_by="cli", chat_model=chat_model)
+            result = answer(kb, line, asked_by=args.actor or "cli", chat_model=chat_model)
             print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
         return 0
     if not args.question:
         raise KnowledgeError("ask needs a QUESTION or --batch FILE")
-    result = answer(kb, args.question, asked_by="cli", chat_model=chat_model)
+    result = answer(kb, args.question, asked_by=args.actor or "cli", chat_model=chat_model)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
         return 0
@@ -211,7 +265,7 @@ def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 
 def cmd_faq(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     if args.faq_command == "add":
-        faq_id = kb.add_faq(args.question, args.answer, args.source, created_by="cli")
+        faq_id = kb.add_faq(args.question, args.answer, args.source, created_by=args.actor or "cli")
         print(f"added curated answer {faq_id}")
     elif args.faq_command == "list":
         for faq in kb.catalog.faqs():

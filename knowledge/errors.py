@@ -79,3 +79,7 @@ class EmptyQuestion(KnowledgeError):
 
 class DraftError(KnowledgeError):
     "A draft or a word-list entry the pre-publish checker cannot use"
+
+
+class ContentMismatch(UnsupportedFileType):
+    "The file's content is not the type its name says (e.g. a PNG image named .pdf)"

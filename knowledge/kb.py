@@ -38,7 +38,7 @@ from .loaders import KINDS, SUPPORTED_SUFFIXES, LoadedDocument, check_file, gues
 from .retrieval import DEFAULT_WEIGHTS, FusionWeights, Hit, hybrid_search
 from .settings import Settings
 from .store import VectorStore
-from .uploads import safe_filename
+from .uploads import check_content, safe_filename
 
 Status = Literal["added", "updated", "unchanged", "failed"]
 # (file name, chunks embedded so far, chunks in the file)
@@ -285,6 +285,7 @@ class KnowledgeBase:
             raise KnowledgeError(f"Unknown kind '{kind}' - use one of {', '.join(KINDS)}")
         check_file(name, path.stat().st_size, int(self.settings.max_file_mb * 1024 * 1024))
         data = path.read_bytes()
+        check_content(name, data)  # the bytes are what the name says, before any parser sees them
         sha = hashlib.sha256(data).hexdigest()
         old = self.catalog.find_document(name)
         if old is not None and old.sha256 == sha and not force:

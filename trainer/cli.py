@@ -14,7 +14,6 @@ decorate it with :func:`command`; ``cmd_x(args) -> int`` calls :func:`signed_in`
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import shutil
@@ -28,18 +27,13 @@ from knowledge.errors import KnowledgeError
 from knowledge.settings import Settings
 
 from .accounts import Accounts, User
-from .db import open_db
-from .errors import AccountInactive, PermissionDenied, SignInFailed, SignInThrottled, TrainerError
+from .cli_signin import EXIT_DENIED, EXIT_ERROR, EXIT_USAGE, PASSWORD_ENV, SIGN_IN_ERRORS, NotSignedIn, sign_in
+from .errors import PermissionDenied, TrainerError
 from .itemstats import FLAG_TEXT, ItemAnalysis, analyse, parse_responses_csv
 from .people import add_user
 from .roster import ROLE_NAMES, RosterError, RosterInvalid, decode_csv, import_users, parse_role, validate_import
 
-PASSWORD_ENV = "APP_CLI_PASSWORD"
-EXIT_ERROR, EXIT_USAGE, EXIT_DENIED = 1, 2, 3
-
-
-class NotSignedIn(TrainerError):
-    "The command needs --as USERNAME and a password"
+__all__ = ["EXIT_DENIED", "EXIT_ERROR", "EXIT_USAGE", "PASSWORD_ENV", "NotSignedIn", "build_parser", "main"]
 
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
@@ -76,29 +70,10 @@ def signed_in(args: argparse.Namespace, *, data_dir: Path | None = None) -> tupl
 
     Role checks stay with the library functions the command calls, exactly as in the app.
     """
-    if not args.as_user:
-        raise NotSignedIn(
-            f"'{args.command}' reads or changes app data: add --as USERNAME before the command "
-            f"(e.g. python -m trainer --as admin {args.command} ...) · 此命令需要登录：请在命令前加 --as 用户名"
-        )
-    password = os.environ.get(PASSWORD_ENV)
-    if password is None:
-        if not sys.stdin.isatty():
-            raise NotSignedIn(
-                f"No password: set {PASSWORD_ENV} or run the command in a terminal to be asked · "
-                f"未提供密码：请设置环境变量 {PASSWORD_ENV}，或在终端中运行以输入密码"
-            )
-        password = getpass.getpass(f"Password for {args.as_user} · 密码: ")
     settings = Settings.from_env(data_dir=data_dir or args.data_dir)
-    db = open_db(settings.app_db)
-    _open.append(db)
-    accounts = Accounts(db)
-    if not accounts.has_users():
-        raise NotSignedIn(
-            f"There are no accounts in {settings.app_db} yet - start the app to create the first administrator, "
-            "or check --data-dir · 该数据目录中还没有账号：请先启动应用创建管理员，或检查 --data-dir"
-        )
-    return accounts.authenticate(args.as_user, password), accounts, settings
+    user, accounts = sign_in(settings.app_db, args.as_user, prog="python -m trainer", command=args.command)
+    _open.append(accounts.db)
+    return user, accounts, settings
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -106,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (NotSignedIn, SignInFailed, SignInThrottled, AccountInactive) as exc:
+    except SIGN_IN_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except PermissionDenied as exc:

@@ -20,6 +20,45 @@ from .accounts import User, require_role
 VIEWERS = ("trainer", "admin")
 EDITORS = ("admin",)
 READERS = ("learner", "trainer", "admin")
+# Curated answers and knowledge gaps: the Dashboard's Gaps tab (trainer.reports.answer_gap, gap_items),
+# i.e. trainer.learning.STAFF - spelled out here so this module stays light for the knowledge CLI.
+CURATORS = ("trainer", "admin")
+
+# ``python -m knowledge ACTION`` in a data folder that has accounts: the roles that may run it, by the
+# app's rules - documents change only where the Library page lets them change (EDITORS), curated answers
+# and gaps as on the Dashboard (CURATORS). Reading is for every role: each role may already open the
+# original of any document an answer cites. None: no sign-in needed - ``seed`` only indexes the shipped
+# samples into a folder that was never seeded (scripts/start.sh runs it on every start).
+KNOWLEDGE_CLI_ROLES: dict[str, tuple[str, ...] | None] = {
+    "ingest": EDITORS,
+    "remove": EDITORS,
+    "reindex": EDITORS,
+    "seed --force": EDITORS,
+    "seed": None,
+    "faq add": CURATORS,
+    "faq remove": CURATORS,
+    "gaps": CURATORS,
+    "check": VIEWERS,
+    "faq list": READERS,
+    "list": READERS,
+    "search": READERS,
+    "ask": READERS,
+    "draft-reply": READERS,
+    "check-draft": READERS,
+}
+
+
+def knowledge_cli_roles(action: str) -> tuple[str, ...] | None:
+    """Who may run ``python -m knowledge ACTION``; an action without a rule is for administrators only."""
+    return KNOWLEDGE_CLI_ROLES.get(action, EDITORS)
+
+
+def authorise_knowledge_cli(user: User | None, action: str) -> User | None:
+    """PermissionDenied unless ``user`` may run ``action`` (``user`` None: only an open action)."""
+    roles = knowledge_cli_roles(action)
+    if roles is None and user is None:
+        return None
+    return require_role(user, *(roles or READERS))
 
 
 @dataclass(frozen=True)
