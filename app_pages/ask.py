@@ -56,7 +56,7 @@ def show_citations(result: Answer, ask_id: int) -> None:
             cols = st.columns(2)
             cols[0].download_button(
                 ui.tr("download_original"),
-                data=lambda doc=c.doc: library.original(user, svc.kb, doc).data,
+                data=lambda doc=c.doc: library.original(ui.still(svc, user, *library.READERS), svc.kb, doc).data,
                 file_name=c.doc,
                 key=f"dl_{ask_id}_{c.n}",
                 on_click="ignore",
@@ -73,7 +73,7 @@ def show_citations(result: Answer, ask_id: int) -> None:
 
 
 def _page_bytes(doc: str, page: int) -> bytes:
-    excerpt = library.page_excerpt(user, svc.kb, doc, page)
+    excerpt = library.page_excerpt(ui.still(svc, user, *library.READERS), svc.kb, doc, page)  # runs on click
     return excerpt.data if excerpt else b""
 
 

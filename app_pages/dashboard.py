@@ -198,15 +198,18 @@ with tabs[4]:
     stamp = dt.date.today().isoformat()
 
     # Each download builds only its own sheet, when clicked; the gaps reuse the clusters of the Gaps tab.
+    # The click may come after the viewer lost the role: every builder checks the account as it is then.
     builders = {
-        "gradebook": lambda: [r.as_dict() for r in reports.gradebook(user, learning, svc.accounts, course_id)],
-        "attempts": lambda: reports.attempt_rows(user, learning, course_id),
+        "gradebook": lambda: [
+            r.as_dict() for r in reports.gradebook(ui.still(svc, user, *STAFF), learning, svc.accounts, course_id)
+        ],
+        "attempts": lambda: reports.attempt_rows(ui.still(svc, user, *STAFF), learning, course_id),
         "items": lambda: [
             row
             for m in course.modules
-            for row in reports.item_rows(reports.item_analysis(user, learning, course_id, m.id))
+            for row in reports.item_rows(reports.item_analysis(ui.still(svc, user, *STAFF), learning, course_id, m.id))
         ],
-        "gaps": lambda: reports.gap_rows(clusters),
+        "gaps": lambda: reports.gap_rows(clusters) if ui.still(svc, user, *STAFF) else [],
     }
 
     labels = {

@@ -165,7 +165,7 @@ def read_up(module: Module, shown: ShownQuestion) -> None:
         st.caption(ui.md_escape(ui.tr("kb_source", doc=record.title)))
         st.download_button(
             ui.tr("download_original"),
-            data=lambda: library.original(user, svc.kb, doc).data,
+            data=lambda: library.original(ui.still(svc, user, *library.READERS), svc.kb, doc).data,
             file_name=doc,
             key=f"kb:{shown.pos}:{doc}",
             on_click="ignore",

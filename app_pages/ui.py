@@ -155,6 +155,16 @@ def page_user(*roles: str) -> User:
         raise  # st.stop() raises; this line only tells type checkers so
 
 
+def still(svc: Services, user: User, *roles: str) -> User:
+    """``user`` as app.db has them now, with the role check made again (PermissionDenied otherwise).
+
+    For downloads whose data is built when clicked (``st.download_button(data=callable)``): the click
+    may come long after the page rendered, after a deactivation or a role change, and it runs outside
+    the page - the check must see the account as it is then, not the page's copy of it.
+    """
+    return require_role(svc.accounts.find(user.username), *roles)
+
+
 # ---------------------------------------------------------------------- safe text
 _MD_SPECIAL = set(string.punctuation)
 
