@@ -1,0 +1,114 @@
+"""Direct URLs in a real browser (issue 8): typing a trainer's or an admin's page address must not show it.
+
+``st.navigation`` names each page's URL after its file (``/dashboard``, ``/library``, ``/people``). A
+signed-out visitor gets the sign-in form at any address; a learner who signs in at such an address gets
+her own pages and none of the staff page's content. Real ``streamlit run`` on loopback, Debian's
+Chromium through Playwright.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+from trainer.accounts import Accounts
+from trainer.db import open_db
+
+try:  # the shared browser helpers (they moved out of the end-to-end test file)
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, run_app
+except ImportError:  # pragma: no cover - before that move
+    from tests.test_e2e_browser import CHROMIUM, run_app  # type: ignore[attr-defined,no-redef]
+
+    CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+PASSWORD = "correct horse battery"
+STAFF_PAGES = {  # url path -> text only that page shows
+    "dashboard": "Trainer dashboard",
+    "library": "Knowledge-base documents",
+    "people": "Add a person",
+}
+SECRET_DOC = "staff-only-rota.md"
+
+
+@pytest.fixture
+def server(clean_env: Path, tmp_path: Path) -> Iterator[str]:
+    from knowledge.kb import KnowledgeBase
+    from knowledge.settings import Settings
+
+    accounts = Accounts(open_db(clean_env / "app.db"))
+    accounts.create_user("chief", PASSWORD, "admin", language="en")
+    accounts.create_user("lin", PASSWORD, "learner", name="Lin", language="en")
+    note = tmp_path / SECRET_DOC
+    note.write_text("# Duty rota\n\nThe duty editor checks messages every 4 hours.\n", encoding="utf-8")
+    kb = KnowledgeBase(Settings.from_env())
+    kb.ingest([note], kind="manual", added_by="chief")
+    kb.close()
+    yield from run_app(clean_env)
+
+
+@pytest.fixture
+def page() -> Iterator:  # type: ignore[type-arg]
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/setup.sh --dev (the test command does)"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+        tab = context.new_page()
+        tab.set_default_timeout(60_000)
+        try:
+            yield tab
+        finally:
+            context.close()
+            browser.close()
+
+
+def dismiss_page_not_found(tab) -> None:  # type: ignore[no-untyped-def]
+    """Streamlit says "Page not found" in a dialog when the address names a page this session lacks."""
+    dialog = tab.get_by_role("dialog")
+    try:
+        dialog.wait_for(timeout=5_000)
+    except Exception:  # no dialog: nothing to dismiss
+        return
+    tab.screenshot(path=str(ARTIFACTS / "security-page-not-found.png"))
+    assert "Page not found" in dialog.inner_text()
+    tab.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+
+
+def shown(tab) -> str:  # type: ignore[no-untyped-def]
+    return str(tab.locator("body").inner_text())
+
+
+def test_staff_page_urls_show_nothing_to_signed_out_visitors_or_learners(server: str, page) -> None:  # type: ignore[no-untyped-def]
+    # the url paths st.navigation uses are the ones probed here: an admin reaches each of them
+    page.goto(server)
+    page.get_by_label("User name").fill("chief")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Ask the knowledge base").first.wait_for()
+    for path, marker in STAFF_PAGES.items():
+        page.get_by_role("link", name=path.capitalize()).click()
+        page.get_by_text(marker).first.wait_for()
+        assert page.url.rstrip("/").endswith("/" + path)
+
+    for path, marker in STAFF_PAGES.items():
+        page.context.clear_cookies()
+        page.goto(f"{server}/{path}")  # a new browser session: signed out
+        page.get_by_text("Sign in to GovMedia Academy").wait_for()
+        text = shown(page)
+        assert marker not in text and SECRET_DOC not in text, f"/{path} signed out"
+        dismiss_page_not_found(page)
+
+        page.get_by_label("User name").fill("lin")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_text("Ask the knowledge base").first.wait_for()  # her default page, not the one asked for
+        page.wait_for_timeout(1500)  # let any late delta arrive before looking
+        text = shown(page)
+        assert marker not in text and SECRET_DOC not in text, f"/{path} as a learner"
+        links = [str(t).strip() for t in page.get_by_role("link").all_inner_texts()]
+        assert not {"Dashboard", "Library", "People"} & set(links), links
