@@ -23,8 +23,11 @@ def immediate(
 ) -> Iterator[None]:
     """One write transaction taken at once (BEGIN IMMEDIATE): a second writer - another thread under
     ``lock``, or another process - waits here instead of interleaving; any error rolls it all back.
-    For connections opened with ``isolation_level=None``, as every connection in this project is."""
-    with lock if lock is not None else nullcontext():
+    For connections opened with ``isolation_level=None``, as every connection in this project is.
+    A connection shared by threads (``trainer.db.SharedDatabase``) is also held for the whole
+    transaction, so no other thread's statement runs inside it (or opens a savepoint before BEGIN)."""
+    shared = getattr(db, "shared_lock", None)
+    with lock if lock is not None else nullcontext(), shared if shared is not None else nullcontext():
         db.execute("BEGIN IMMEDIATE")
         try:
             yield

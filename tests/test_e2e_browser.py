@@ -7,65 +7,25 @@ answer and gives it a thumbs-up. Screenshots land in test-artifacts/ for a perso
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTIFACTS, free_port
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, run_app
+from tests.conftest import ARTIFACTS
 from tests.filemakers import make_pdf
 from trainer.accounts import Accounts
 from trainer.asklog import AskLog
 from trainer.db import open_db
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def server(clean_env: Path) -> Iterator[str]:
     yield from run_app(clean_env)
-
-
-def run_app(clean_env: Path) -> Iterator[str]:
-    """``streamlit run`` on a free loopback port with APP_DATA_DIR=clean_env; yields its URL."""
-    port = free_port()
-    env = {**os.environ, "APP_DATA_DIR": str(clean_env)}
-    log = open(clean_env.parent / "streamlit.log", "w")
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-            "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(
-                        "streamlit did not start:\n" + (clean_env.parent / "streamlit.log").read_text()
-                    ) from None
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture
@@ -77,7 +37,7 @@ def browser_page():
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=CHROMIUM_ARGS,
         )
         context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
         page = context.new_page()

@@ -1,17 +1,24 @@
 """The app database (``APP_DATA_DIR/app.db``): people and activity, with numbered migrations.
 
-One connection shared by the app's threads (``check_same_thread=False``) in WAL mode, so
-readers never wait for a writer; writes that touch several rows run in one transaction.
+One connection shared by the app's threads (``check_same_thread=False``) in WAL mode, so other
+processes' readers never wait for a writer; writes that touch several rows run in one transaction.
+The threads take turns on the connection (:class:`SharedDatabase`).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Generator, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 from knowledge.migrations import Migrations
+from knowledge.sqlite_faults import connect
+
+from .errors import DatabaseLocked, DiskFull
 
 migration = Migrations()
 
@@ -191,12 +198,42 @@ def m005_reply_desk(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX reply_practice_user ON reply_practice(username)")
 
 
+class SharedDatabase(sqlite_utils.Database):
+    """A connection the app's threads share: one statement, or one whole transaction, at a time.
+
+    Why: sqlite-utils runs every ``query()`` inside ``SAVEPOINT ... RELEASE``, and a savepoint
+    opens a transaction on the connection. With 30 users on one app process (bench/load_test.py)
+    a quiz submission's ``BEGIN IMMEDIATE`` then failed with "cannot start a transaction within a
+    transaction" while another session was reading, and one thread's autocommit write could land
+    inside another thread's transaction (and go with its rollback). ``shared_lock`` is held for
+    each statement (a query's rows are fetched before it is let go) and, by
+    ``knowledge.migrations.immediate``, from ``BEGIN IMMEDIATE`` to ``COMMIT``.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.shared_lock = threading.RLock()  # before super().__init__, which runs a PRAGMA
+        super().__init__(conn)
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> sqlite3.Cursor:
+        with self.shared_lock:
+            return super().execute(sql, parameters)
+
+    def query(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> Generator[dict[str, Any], None, None]:
+        with self.shared_lock:
+            rows = list(super().query(sql, params))
+        return (row for row in rows)
+
+
 def open_db(path: Path) -> sqlite_utils.Database:
     """Open (creating and migrating if needed) the app database at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+    # Disk full and "database is locked" become our DiskFull / DatabaseLocked with a bilingual
+    # message (pages show it; the quiz attempt stays open to be submitted again).
+    conn = connect(path, disk_full=DiskFull, locked=DatabaseLocked, bilingual=True)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
-    db = sqlite_utils.Database(conn)
+    db = SharedDatabase(conn)
     migration.apply(db)
     return db
