@@ -154,6 +154,10 @@ if question:
             st.error(str(exc))
         else:
             result = finished[-1]
-            ask_id = svc.asks.record(user, result)
-            turns.append({"question": question, "answer": result, "ask_id": ask_id})
-            show_answer(result, ask_id)
+            try:
+                ask_id = svc.asks.record(user, result)
+            except TrainerError as exc:  # app.db full or locked: a message, not a traceback
+                st.error(str(exc))
+            else:
+                turns.append({"question": question, "answer": result, "ask_id": ask_id})
+                show_answer(result, ask_id)

@@ -19,7 +19,7 @@ from courses.grading import Grade
 from courses.models import Module, MultipleChoice, Ordering, ShortAnswer, SingleChoice, TrueFalse
 from knowledge.errors import KnowledgeError
 from trainer import library
-from trainer.errors import TrainerError
+from trainer.errors import StorageProblem, TrainerError
 from trainer.learning import EVERYONE, Attempt, EmptyAnswer, ShownQuestion, Unanswered
 
 user = ui.page_user(*EVERYONE)
@@ -34,7 +34,12 @@ course = courses[0]
 if len(courses) > 1:
     titles = {c.id: c.title.get(L) for c in courses}
     course = learning.catalog.course(st.selectbox(ui.tr("course"), list(titles), format_func=titles.__getitem__))
-progress = learning.progress(user, course.id)
+try:
+    progress = learning.progress(user, course.id)  # may close an overdue attempt: a write
+except TrainerError as exc:
+    st.error(str(exc))
+    st.stop()
+    raise  # st.stop() raises; this line only tells type checkers so
 
 labels = {}
 for m in course.modules:
@@ -249,6 +254,8 @@ def show_graded(attempt: Attempt) -> None:
             st.rerun()
     except Unanswered as exc:
         st.warning(str(exc))
+    except StorageProblem as exc:  # disk full, database locked: say so and keep the form as filled in
+        st.error(str(exc))
     except TrainerError as exc:
         st.error(str(exc))
         st.rerun()

@@ -21,8 +21,10 @@ from typing import Any
 import sqlite_utils
 
 from .chunking import Chunk
+from .errors import DatabaseLocked, DiskFull
 from .lexical import match_expression, tokenize
 from .migrations import Migrations, immediate
+from .sqlite_faults import connect
 
 COMMON_TOKEN_MIN_CHUNKS = 1000
 COMMON_TOKEN_SHARE = 0.25
@@ -159,7 +161,8 @@ class Catalog:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+        # Disk full and "database is locked" become DiskFull / DatabaseLocked (see sqlite_faults).
+        conn = connect(path, disk_full=DiskFull, locked=DatabaseLocked)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -410,6 +413,29 @@ class Catalog:
     def delete_faq(self, faq_id: int) -> bool:
         with self._lock:
             return self.db.execute("DELETE FROM faqs WHERE id = ?", [faq_id]).rowcount > 0
+
+    def keyword_check(self) -> dict[str, int]:
+        """The keyword index against the chunks (issue 8): rows each side lacks, FTS5's own
+        integrity check, and documents whose chunk count does not match their chunk rows."""
+        with self._lock:
+            chunk_rows = {r[0] for r in self.db.execute("SELECT rowid FROM chunks").fetchall()}
+            keyword_rows = {r[0] for r in self.db.execute("SELECT rowid FROM chunks_fts").fetchall()}
+            incomplete = self.db.execute(
+                "SELECT count(*) FROM documents d"
+                " WHERE d.chunks != (SELECT count(*) FROM chunks c WHERE c.doc_id = d.id)"
+            ).fetchone()[0]
+            try:  # compares the index with the table's own copy of the text; raises if they differ
+                self.db.execute("INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('integrity-check', 1)")
+                errors = 0
+            except sqlite3.DatabaseError:  # "database disk image is malformed"
+                errors = 1
+        return {
+            "keyword_rows": len(keyword_rows),
+            "missing_keywords": len(chunk_rows - keyword_rows),
+            "orphan_keywords": len(keyword_rows - chunk_rows),
+            "keyword_index_errors": errors,
+            "incomplete_documents": int(incomplete),
+        }
 
     def counts(self) -> tuple[int, int]:
         with self._lock:

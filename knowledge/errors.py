@@ -17,7 +17,9 @@ the CLI prints it on stderr and exits non-zero.
     ├── StoreUnavailable
     ├── ReindexNeeded
     ├── EmptyQuestion
-    └── DraftError                a draft or a word-list entry the checker cannot use
+    ├── DraftError                a draft or a word-list entry the checker cannot use
+    ├── DiskFull                  no space left for knowledge.db, the originals or Chroma
+    └── DatabaseLocked            knowledge.db stayed locked by another program too long
 """
 
 
@@ -83,3 +85,11 @@ class DraftError(KnowledgeError):
 
 class ContentMismatch(UnsupportedFileType):
     "The file's content is not the type its name says (e.g. a PNG image named .pdf)"
+
+
+class DiskFull(KnowledgeError):
+    "The disk holding the data folder (or the vector store) has no space left"
+
+
+class DatabaseLocked(KnowledgeError):
+    "Another connection held knowledge.db's write lock for longer than we wait"

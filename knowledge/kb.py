@@ -15,6 +15,7 @@ whatever a killed process left marked as pending.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import fcntl
 import hashlib
 import os
@@ -30,9 +31,12 @@ from .catalog import Catalog, DocumentRecord, chunk_ids
 from .chunking import Chunk, chunk_document, embedding_text
 from .embeddings import Embedder, make_embedder
 from .errors import (
+    DatabaseLocked,
+    DiskFull,
     DocumentNotFound,
     KnowledgeError,
     ReindexNeeded,
+    StoreUnavailable,
 )
 from .loaders import KINDS, SUPPORTED_SUFFIXES, LoadedDocument, check_file, guess_kind, load_bytes
 from .retrieval import DEFAULT_WEIGHTS, FusionWeights, Hit, hybrid_search
@@ -44,6 +48,10 @@ Status = Literal["added", "updated", "unchanged", "failed"]
 # (file name, chunks embedded so far, chunks in the file)
 Progress = Callable[[str, int, int], None]
 EMBED_BATCH = 32  # larger batches embed faster; progress still moves every few seconds
+# Faults of the machine, not of the file: the next file would fail the same way after its
+# seconds of embedding, so a batch stops at the first one and the caller shows its message
+# (the CLI: one line on stderr, exit 1) instead of one "failed" line per file.
+STOP_BATCH = (StoreUnavailable, DiskFull, DatabaseLocked)
 
 
 @dataclass(frozen=True)
@@ -172,17 +180,24 @@ class KnowledgeBase:
             with open(lock_path, "w") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 try:
+                    # Opened first: an unreachable Chroma server fails here, with its own message,
+                    # not after the first file's seconds of embedding.
+                    _ = self.store
                     self.recover()
                     yield
                 finally:
                     fcntl.flock(handle, fcntl.LOCK_UN)
 
     def recover(self) -> int:
-        """Finish or undo vector writes a killed process left behind; returns how many."""
+        """Finish or undo vector writes a killed process left behind; returns how many.
+
+        A version no document refers to loses its vectors and its kept original (a process
+        killed mid-ingest left them; without this the uploads folder grew with every kill)."""
         pending = self.catalog.pending()
         for sha, _op in pending:
             if self.catalog.find_by_sha(sha) is None:
                 self.store.delete_version(sha)
+                self._drop_unreferenced_original(sha)
             self.catalog.clear_pending(sha)
         return len(pending)
 
@@ -237,6 +252,7 @@ class KnowledgeBase:
         """Ingest bytes that came through the browser under a sanitised version of ``name``.
 
         Never raises for a bad file: the result says what went wrong, so a batch of uploads goes on.
+        Raises for a fault of the machine (:data:`STOP_BATCH`: Chroma gone, disk full, database locked).
         """
         try:
             safe = safe_filename(name)
@@ -244,14 +260,21 @@ class KnowledgeBase:
         except KnowledgeError as exc:
             return IngestResult(name, name, "failed", _one_line(str(exc), name))
         incoming = self.settings.data_dir / "incoming"
-        incoming.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=incoming, suffix=Path(safe).suffix)
+        tmp = ""
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+            try:
+                incoming.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=incoming, suffix=Path(safe).suffix)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+            except OSError as exc:  # a raw OSError was a traceback on the Library page
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise self._disk_full() from exc
+                raise
             return self.ingest_file(Path(tmp), name=safe, kind=kind, progress=progress, added_by=added_by)
         finally:
-            Path(tmp).unlink(missing_ok=True)
+            if tmp:
+                Path(tmp).unlink(missing_ok=True)
 
     def _ingest_one(
         self,
@@ -266,10 +289,21 @@ class KnowledgeBase:
     ) -> IngestResult:
         try:
             return self._ingest_checked(path, name, kind, progress, added_by, force, title)
+        except STOP_BATCH:
+            raise
         except KnowledgeError as exc:
             return IngestResult(str(path), name, "failed", _one_line(str(exc), name))
         except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise self._disk_full() from exc
             return IngestResult(str(path), name, "failed", f"cannot read or write ({exc.strerror or exc})")
+
+    def _disk_full(self) -> DiskFull:
+        return DiskFull(
+            f"The disk holding {self.settings.data_dir} is full, so this file was not added. Free some "
+            "space on it (or move APP_DATA_DIR to a larger disk), then ingest again: the documents "
+            "already in the knowledge base are intact."
+        )
 
     def _ingest_checked(
         self,
@@ -305,9 +339,11 @@ class KnowledgeBase:
             target_tokens=self.settings.chunk_tokens,
         )
         vectors = self._embed(name, loaded, chunks, progress)
-        stored = self._keep_original(name, sha, data)
+        # Marked before the original is kept: a kill between the two used to leave an original
+        # in uploads/ that nothing recorded, so recover() could never remove it.
         self.catalog.add_pending(sha, "add")
         try:
+            stored = self._keep_original(name, sha, data)
             if old is not None and old.sha256 == sha:
                 self.store.delete_version(sha)  # forced re-ingest: drop stale ids first
             ids = chunk_ids(sha, len(chunks))
@@ -328,12 +364,13 @@ class KnowledgeBase:
             }
             record = self.catalog.replace_document(fields, chunks, title=loaded.title, old=old)
         except BaseException:
-            if self.catalog.find_by_sha(sha) is None:
-                try:
+            try:
+                if self.catalog.find_by_sha(sha) is None:
                     self.store.delete_version(sha)
+                    self._drop_unreferenced_original(sha)
                     self.catalog.clear_pending(sha)
-                except KnowledgeError:
-                    pass  # left pending: recover() finishes it next time
+            except (KnowledgeError, OSError):
+                pass  # left pending (the disk is full, the server gone): recover() finishes it next time
             raise
         if old is not None and old.sha256 != sha:
             self.store.delete_version(old.sha256)
@@ -367,6 +404,11 @@ class KnowledgeBase:
     def _drop_original(self, doc: DocumentRecord) -> None:
         if self.catalog.find_by_sha(doc.sha256) is None:
             (self.settings.data_dir / doc.stored_path).unlink(missing_ok=True)
+
+    def _drop_unreferenced_original(self, sha: str) -> None:
+        """The kept original of a version no document refers to (and its half-written .tmp)."""
+        for leftover in (self.settings.data_dir / "uploads").glob(f"{sha}.*"):
+            leftover.unlink(missing_ok=True)
 
     def remove(self, key: str) -> DocumentRecord:
         with self._writing():
@@ -440,7 +482,9 @@ class KnowledgeBase:
         return best
 
     def verify(self) -> dict[str, int]:
-        """Compare the catalogue with Chroma: counts of chunks missing or extra on each side."""
+        """Compare the catalogue with Chroma and with the keyword index: counts of chunks missing
+        or extra on each side, FTS5's integrity check, documents with fewer chunk rows than they
+        say, and pending vector writes (orphan vectors are expected only while these exist)."""
         catalog_ids = {cid for cid, *_ in self.catalog.all_chunks()}
         store_ids = self.store.ids()
         return {
@@ -449,6 +493,7 @@ class KnowledgeBase:
             "missing_vectors": len(catalog_ids - store_ids),
             "orphan_vectors": len(store_ids - catalog_ids),
             "pending": len(self.catalog.pending()),
+            **self.catalog.keyword_check(),
         }
 
 

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import StoreUnavailable
+from .errors import DiskFull, StoreUnavailable
 
 COLLECTION = "kb_chunks"
 # One collection per language: a filtered HNSW query ("English chunks only") scans far more
 # than an unfiltered one (201 ms against 12 ms at 100k chunks), and cross-language search
 # asks exactly that question on every search.
 BUCKETS = ("zh", "en", "other")
+# Less free space than this where the embedded store lives, and a failed write is reported as a full
+# disk: Chroma's own messages for it do not say so (see VectorStore._disk_nearly_full).
+NEARLY_FULL_BYTES = 1 << 20
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 logging.getLogger("chromadb.telemetry").setLevel(logging.CRITICAL)
 
@@ -48,8 +52,9 @@ class VectorStore:
         except Exception as exc:
             where = f"the Chroma server at {host}:{port}" if host else f"the vector store in {path}"
             hint = " - is `chroma run` up? Check APP_CHROMA_HOST/APP_CHROMA_PORT" if host else ""
-            raise StoreUnavailable(f"Cannot open {where}: {exc}{hint}") from exc
+            raise StoreUnavailable(f"Cannot open {where}: {_one_line(exc)}{hint}") from exc
         self.location = f"{host}:{port}" if host else str(path)
+        self.remote = bool(host)
 
     def _open_collections(self) -> dict[str, Any]:
         return {
@@ -60,8 +65,38 @@ class VectorStore:
     def _guard(self, action: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except Exception as exc:
-            raise StoreUnavailable(f"Vector store ({self.location}) failed to {action}: {exc}") from exc
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # Chroma's Rust core panics with a BaseException (pyo3 PanicException)
+            raise self._fault(action, exc) from exc
+
+    def _fault(self, action: str, exc: BaseException) -> StoreUnavailable | DiskFull:
+        """Our own error, on one line, saying what to do (issue 8: the bare "Connection refused"
+        of a Chroma server killed mid-session, or SQLite's "disk is full", said nothing)."""
+        detail = _one_line(exc)
+        if "disk is full" in detail.lower() or "no space left" in detail.lower() or self._disk_nearly_full():
+            return DiskFull(
+                f"The disk holding the vector store ({self.location}) is full, so it could not {action}. "
+                "Free some space on it, then do the same again: documents already indexed are intact."
+            )
+        if self.remote:
+            hint = (
+                "Is the Chroma server still running? Start it again (`chroma run --path DIR --port PORT`) "
+                "or check APP_CHROMA_HOST/APP_CHROMA_PORT, then do the same again."
+            )
+        else:
+            hint = "Check that the data folder is there and writable; `python -m knowledge check` compares it."
+        return StoreUnavailable(f"Vector store ({self.location}) failed to {action}: {detail} - {hint}")
+
+    def _disk_nearly_full(self) -> bool:
+        """Chroma does not always say why a write failed: on a full disk its Rust core reports
+        "Error in compaction: Failed to apply logs to the metadata segment". Ask the disk."""
+        if self.remote:
+            return False
+        try:
+            return shutil.disk_usage(self.location).free < NEARLY_FULL_BYTES
+        except OSError:
+            return False
 
     def add(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
         if not ids:
@@ -122,6 +157,10 @@ class VectorStore:
         for bucket in BUCKETS:
             self._guard("drop a collection", self.client.delete_collection, f"{COLLECTION}_{bucket}")
         self.collections = self._guard("recreate the collections", self._open_collections)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
 
 
 def _bucket(language: object) -> str:

@@ -8,7 +8,10 @@ TrainerError
 ├── UserExists
 ├── UserNotFound
 ├── InvalidRole
-└── PermissionDenied      the signed-in role may not do this
+├── PermissionDenied      the signed-in role may not do this
+└── StorageProblem        app.db could not be written now (nothing saved; repeat later)
+    ├── DiskFull
+    └── DatabaseLocked
 """
 
 
@@ -50,3 +53,15 @@ class InvalidRole(TrainerError):
 
 class PermissionDenied(TrainerError):
     "The signed-in user's role may not do this"
+
+
+class StorageProblem(TrainerError):
+    "app.db could not be written right now; nothing was saved, the same action can be repeated"
+
+
+class DiskFull(StorageProblem):
+    "The disk holding app.db has no space left"
+
+
+class DatabaseLocked(StorageProblem):
+    "Another connection held app.db's write lock for longer than we wait"

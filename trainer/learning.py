@@ -403,12 +403,18 @@ class Learning:
         if attempt.mode == "practice" and shown.answered:
             return self._stored_grade(shown)
         with self._transaction():
-            self.db.execute(
+            # The attempt must still be open when the answer is written, not only when it was read
+            # above: a second tab's "save" landing just after the first tab's submit used to
+            # overwrite a graded answer and its score after the attempt's total was fixed.
+            cur = self.db.execute(
                 "UPDATE attempt_questions SET response = ?, answered_at = ?, score = ?"
-                " WHERE attempt_id = ? AND pos = ?",
+                " WHERE attempt_id = ? AND pos = ?"
+                " AND EXISTS (SELECT 1 FROM attempts WHERE id = ? AND status = 'open')",
                 [json.dumps(response, ensure_ascii=False), self.clock(), result.score,
-                 attempt_id, pos],
+                 attempt_id, pos, attempt_id],
             )  # fmt: skip
+            if cur.rowcount == 0:
+                raise AttemptClosed(_closed_message(self._row(attempt_id)["status"]))
         return result if attempt.mode == "practice" else None
 
     @staticmethod
