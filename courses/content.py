@@ -1,11 +1,13 @@
 """Reading the course content tree (``courses/FORMAT.md``) into validated models, with every problem located.
 
-:func:`load_catalog` is what the app calls; it raises :class:`ContentInvalid` listing all problems.
+:func:`load_catalog` is what the app calls: the valid courses (a broken course is left out and logged); it raises
+:class:`ContentInvalid` listing all problems only when no course is valid.
 :func:`check` / :func:`validate` collect problems (file, line, what to do) without raising, for the CLI and CI.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
@@ -40,6 +42,8 @@ from .models import (
     question_to_data,
 )
 from .yamlio import Located, YamlError
+
+log = logging.getLogger(__name__)
 
 ENV_VAR = "APP_COURSES_DIR"
 PACKAGE_CONTENT = Path(__file__).resolve().parent / "content"
@@ -112,11 +116,23 @@ def validate(root: Path | None = None) -> list[Problem]:
     return check(root).problems
 
 
-def load_catalog(root: Path | None = None) -> Catalog:
-    """The validated courses under ``root`` (default: :func:`default_root`); raises :class:`ContentInvalid`."""
+def load_catalog(root: Path | None = None, *, strict: bool = False) -> Catalog:
+    """The valid courses under ``root`` (default: :func:`default_root`).
+
+    A course with a problem is left out and the others are served: one broken file used to take every
+    course off the app (issue 8). The problems are logged with file and line, and ``python -m courses
+    validate`` lists them. Raises :class:`ContentInvalid` when there are problems and no course is valid,
+    or on any problem with ``strict=True``.
+    """
     report = check(root)
-    if report.problems:
+    if report.problems and (strict or not report.courses):
         raise ContentInvalid(report.problems)
+    if report.problems:
+        log.warning(
+            "%s: %d problem(s) in the course content; serving the %d valid course(s) - fix them and run "
+            "`python -m courses validate`:\n%s",
+            report.root, len(report.problems), len(report.courses), "\n".join(f"  {p}" for p in report.problems),
+        )
     return Catalog(root=report.root, courses=report.courses)
 
 
@@ -191,8 +207,10 @@ class _Reader:
     def read_text(self, path: Path) -> str | None:
         try:
             return path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-        except UnicodeDecodeError:
-            self.problem(path, None, "is not UTF-8 text: save it as UTF-8")
+        except UnicodeDecodeError as exc:
+            # The line of the first bad byte, so an author can find it (issue 8: errors name file and line).
+            line = exc.object[: exc.start].count(b"\n") + 1 if isinstance(exc.object, bytes) else None
+            self.problem(path, line, "is not UTF-8 text: save it as UTF-8")
         except OSError as exc:
             self.problem(path, None, f"cannot be read ({exc.strerror})")
         return None

@@ -8,13 +8,15 @@ batch that contains the file goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import (
     CorruptDocument,
@@ -32,7 +34,11 @@ _FORMATS = "PDF, DOCX, Markdown, TXT or HTML"
 KINDS = ("policy", "manual", "post")
 # A DOCX is a zip; refuse archives that would expand past this (zip bombs).
 MAX_DOCX_UNCOMPRESSED = 200 * 1024 * 1024
+# The XML inside a DOCX is what python-docx turns into a tree: ~30x its size in memory and seconds per MB.
+# 20 MB of XML is over a thousand pages of text; a zip bomb of "empty" paragraphs is far more (fuzzing, issue 8).
+MAX_DOCX_XML = 20 * 1024 * 1024
 MAX_PDF_PAGES = 5000
+MAX_TITLE_CHARS = 200
 
 _TERMINAL = tuple('。！？；：.!?;:）)”"')
 _NUMBERED_HEADING = re.compile(
@@ -95,19 +101,38 @@ def load_bytes(name: str, data: bytes) -> LoadedDocument:
     if suffix not in _LOADERS:
         raise UnsupportedFileType(f"{name}: unsupported file type '{suffix or '(none)'}' - use {_FORMATS}")
     if not data:
-        raise EmptyDocument(f"{name}: the file is empty")
+        raise EmptyDocument(f"{name}: the file is empty - check that it is the right file")
     _check_content_matches(name, suffix, data)
     try:
         doc = _LOADERS[suffix](name, data)
     except LoadError:
         raise
     except RecursionError as exc:
-        raise CorruptDocument(f"{name}: the document is nested too deeply to read") from exc
+        raise CorruptDocument(
+            f"{name}: the document is nested too deeply to read - re-save it from the original"
+        ) from exc
+    except MemoryError as exc:
+        # Fuzzing (issue 8): a parser that runs out of memory is a file too big to read, not a crash.
+        raise FileTooLarge(f"{name}: needs more memory to read than this machine has - split the file") from exc
     except Exception as exc:  # any parser failure is a bad file, not a crash
-        raise CorruptDocument(f"{name}: cannot be read ({type(exc).__name__}: {exc})") from exc
+        # One line that says what to do: parser messages can span lines and quote kilobytes of bytes.
+        raise CorruptDocument(
+            f"{name}: cannot be read ({type(exc).__name__}: {_detail(exc)}) - the file may be damaged; "
+            "open it and save it again, or export it again from the original"
+        ) from exc
     if not any(s.text.strip() for s in doc.sections):
-        raise EmptyDocument(f"{name}: no text found in the file")
-    return doc
+        raise EmptyDocument(f"{name}: no text found in the file - check that it is the right file")
+    # A damaged <title> or metadata field can hold the whole document: a title is one short line.
+    title = " ".join(doc.title.split())
+    if len(title) > MAX_TITLE_CHARS:
+        title = title[: MAX_TITLE_CHARS - 1] + "…"
+    return doc if title == doc.title else dataclasses.replace(doc, title=title)
+
+
+def _detail(exc: BaseException, limit: int = 120) -> str:
+    """An exception's message on one line and short enough to read."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _check_content_matches(name: str, suffix: str, data: bytes) -> None:
@@ -133,7 +158,10 @@ def decode_text(name: str, data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if _has_utf16_bom(data):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:  # odd length or lone surrogates (fuzzing, issue 8)
+            raise CorruptDocument(f"{name}: damaged UTF-16 text ({exc.reason}) - save it as UTF-8") from exc
     for encoding in ("utf-8", "gb18030"):
         try:
             return data.decode(encoding)
@@ -256,9 +284,12 @@ def load_pdf(name: str, data: bytes) -> LoadedDocument:
     except FileNotDecryptedError as exc:
         raise EncryptedDocument(f"{name}: the PDF is password-protected - save an unprotected copy") from exc
     except PdfReadError as exc:
-        raise CorruptDocument(f"{name}: damaged PDF ({exc}) - re-export it from the original") from exc
+        raise CorruptDocument(f"{name}: damaged PDF ({_detail(exc)}) - re-export it from the original") from exc
     if n_pages > MAX_PDF_PAGES:
-        raise CorruptDocument(f"{name}: claims {n_pages} pages (limit {MAX_PDF_PAGES}) - the file may be damaged")
+        raise CorruptDocument(
+            f"{name}: claims {n_pages} pages (limit {MAX_PDF_PAGES}) - the file may be damaged; "
+            "re-export it or split it"
+        )
     sections: list[Section] = []
     heading = ""
     for number, page in enumerate(reader.pages, start=1):
@@ -299,17 +330,19 @@ def _drop_page_numbers(text: str) -> str:
 def load_docx(name: str, data: bytes) -> LoadedDocument:
     import docx
 
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        total = sum(info.file_size for info in zf.infolist())
-        if total > MAX_DOCX_UNCOMPRESSED:
-            raise CorruptDocument(f"{name}: expands to {total / 1e6:.0f} MB - refusing a possible zip bomb")
-        if "word/document.xml" not in zf.namelist():
-            raise CorruptDocument(f"{name}: not a Word document (word/document.xml missing)")
+    _check_docx_zip(name, data)
     document = docx.Document(io.BytesIO(data))
     sections: list[Section] = []
     heading = ""
     buf: list[str] = []
     title = (document.core_properties.title or "").strip()
+    # ``paragraph.style`` searches every style for the default one on each call; a document of many
+    # unstyled paragraphs took minutes (fuzzing, issue 8). Names by style id, looked up once:
+    from docx.enum.style import WD_STYLE_TYPE
+
+    style_names = {s.style_id: s.name or "" for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default_style = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_name = (default_style.name or "") if default_style is not None else ""
 
     def flush() -> None:
         body = clean_text("\n".join(buf))
@@ -321,7 +354,8 @@ def load_docx(name: str, data: bytes) -> LoadedDocument:
         text = para.text.strip()
         if not text:
             continue
-        style = (para.style.name or "") if para.style is not None else ""
+        style_id = para._p.style
+        style = style_names.get(style_id, default_name) if style_id is not None else default_name
         if style == "Title" and not title:
             title = text
         if style.startswith(("Heading", "标题", "Title")):
@@ -338,8 +372,43 @@ def load_docx(name: str, data: bytes) -> LoadedDocument:
     return LoadedDocument(title or _first_line(full, Path(name).stem), tuple(sections), 1, detect_language(full))
 
 
+def _check_docx_zip(name: str, data: bytes) -> None:
+    """Refuse zip bombs before python-docx reads anything.
+
+    The sizes in a zip's headers are whatever its maker wrote, and ``zipfile.read`` inflates a whole
+    member in one call however small its header says it is: a 600 MB part declared as 1 KB used
+    ~1.2 GB of memory before the CRC check failed (fuzzing, issue 8). So every part is inflated
+    here in 1 MB steps, counting what really comes out, and reading stops at the limit.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = zf.infolist()
+        declared = sum(info.file_size for info in infos)
+        if declared > MAX_DOCX_UNCOMPRESSED:
+            raise CorruptDocument(
+                f"{name}: expands to {declared / 1e6:.0f} MB - refusing a possible zip bomb; save it again from Word"
+            )
+        if "word/document.xml" not in zf.namelist():
+            raise CorruptDocument(
+                f"{name}: not a Word document (word/document.xml missing) - save it from Word as .docx"
+            )
+        total = xml = 0
+        for info in infos:
+            with zf.open(info) as part:
+                while chunk := part.read(1024 * 1024):
+                    total += len(chunk)
+                    if info.filename.endswith((".xml", ".rels")):
+                        xml += len(chunk)
+                    if total > MAX_DOCX_UNCOMPRESSED or xml > MAX_DOCX_XML:
+                        what = f"{xml / 1e6:.0f} MB of XML" if xml > MAX_DOCX_XML else f"{total / 1e6:.0f} MB"
+                        raise CorruptDocument(
+                            f"{name}: expands to more than {what} - refusing a possible zip bomb; "
+                            "split the document or save it again from Word"
+                        )
+
+
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Bounded repeats: unbounded ones made a line of 20,000 "[" take seconds (quadratic; fuzzing, issue 8).
+_MD_LINK = re.compile(r"!?\[([^\]\n]{0,1000})\]\([^)\n]{0,2000}\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
 
 
@@ -426,12 +495,7 @@ def load_html(name: str, data: bytes) -> LoadedDocument:
             sections.append(Section(text, 1, heading))
         buf.clear()
 
-    for element in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
-        element.insert_before("\n\x00H\x00")
-        element.insert_after("\n")
-    for element in body.find_all(_BLOCK_TAGS):
-        element.insert_after("\n")
-    for line in body.get_text().split("\n"):
+    for line in _block_text(body).split("\n"):
         line = line.strip()
         if line.startswith("\x00H\x00"):
             flush()
@@ -444,6 +508,38 @@ def load_html(name: str, data: bytes) -> LoadedDocument:
     return LoadedDocument(
         (title or _first_line(full, Path(name).stem)).strip(), tuple(sections), 1, detect_language(full), meta
     )
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _block_text(body: Any) -> str:
+    """``body.get_text()`` with a line break after each block element and a marker before each heading.
+
+    One walk with an explicit stack. Inserting the breaks into the tree with ``insert_after`` cost
+    time proportional to the nesting depth for each element: 8,000 nested <div> took 7 s and
+    100,000 would take ~20 minutes (fuzzing, issue 8).
+    """
+    from bs4 import NavigableString, Tag
+
+    types = body.interesting_string_types  # the strings get_text() keeps (not comments, <rt>, ...)
+    wanted = (types,) if isinstance(types, type) else tuple(types)
+    out: list[str] = []
+    stack: list[tuple[Any, Iterator[Any]]] = [(None, iter(body.contents))]
+    while stack:
+        tag, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if tag is not None and tag.name in _BLOCK_TAGS:
+                out.append("\n")
+        elif isinstance(child, Tag):
+            if child.name in _HEADINGS:
+                out.append("\n\x00H\x00")
+            stack.append((child, iter(child.contents)))
+        elif isinstance(child, NavigableString) and type(child) in wanted:
+            out.append(str(child))
+    return "".join(out)
 
 
 def _text_of(tag: object) -> str:
