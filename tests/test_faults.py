@@ -536,3 +536,26 @@ def test_a_save_from_a_stale_tab_after_submit_changes_nothing(tmp_path: Path, qu
     monkeypatch.undo()
     after = learning.attempt(lin, attempt.id)
     assert after.questions == submitted.questions and after.score == 3.0
+
+
+def test_courses_page_says_when_app_db_is_locked_and_keeps_the_answers(tmp_path: Path, settings, monkeypatch):  # type: ignore[no-untyped-def]
+    from tests.apptest import open_page
+
+    monkeypatch.setattr("knowledge.sqlite_faults.BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setenv("APP_COURSES_DIR", str(make_course(tmp_path / "content")))
+    Accounts(open_db(settings.app_db)).create_user("lin", PASSWORD, "learner")
+    at = open_page("app_pages/learn.py", "lin", timeout=60)
+    at.button(key="start:graded:m1").click().run()
+    attempt_id = at.session_state["attempt:c1:m1"]
+    short = next(t for t in at.text_input if str(t.key).startswith(f"g:{attempt_id}:"))
+    short.input("三审三校")
+    other = _hold_write_lock(settings.app_db)
+    at.button(key=f"FormSubmitter:graded:{attempt_id}-Save answers").click().run()
+    assert not at.exception
+    assert any("is busy" in e.value and "nothing was saved" in e.value for e in at.error)
+    assert at.text_input(key=short.key).value == "三审三校"  # the form keeps what was typed
+    other.execute("ROLLBACK")
+    other.close()
+    at.button(key=f"FormSubmitter:graded:{attempt_id}-Save answers").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("Saved answers to 1" in s.value for s in at.success), [s.value for s in at.success]
