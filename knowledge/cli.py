@@ -23,7 +23,7 @@ from typing import Any
 
 from . import replies
 from .errors import KnowledgeError
-from .kb import IngestResult, KnowledgeBase
+from .kb import IngestResult, KnowledgeBase, problems
 from .loaders import KINDS
 from .settings import Settings
 
@@ -312,7 +312,7 @@ def cmd_reindex(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 def cmd_check(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     report = kb.verify()
     print(json.dumps(report))
-    return 0 if report["missing_vectors"] == 0 and report["orphan_vectors"] == 0 else 1
+    return 1 if problems(report) else 0
 
 
 COMMANDS: dict[str, Callable[[KnowledgeBase, argparse.Namespace], int]] = {

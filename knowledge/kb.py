@@ -497,6 +497,21 @@ class KnowledgeBase:
         }
 
 
+PROBLEM_KEYS = (
+    "missing_vectors",
+    "orphan_vectors",
+    "missing_keywords",
+    "orphan_keywords",
+    "keyword_index_errors",
+    "incomplete_documents",
+)
+
+
+def problems(report: dict[str, int]) -> dict[str, int]:
+    """The non-zero disagreements in a :meth:`KnowledgeBase.verify` report (empty: all indexes agree)."""
+    return {key: report[key] for key in PROBLEM_KEYS if report.get(key)}
+
+
 def _one_line(message: str, name: str) -> str:
     message = " ".join(message.split())
     prefix = f"{name}: "

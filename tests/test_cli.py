@@ -90,3 +90,18 @@ def test_errors_go_to_stderr_with_nonzero_status(indexed):
     result = run(data, "ingest", "/no/such/file.pdf", check=False)
     assert result.returncode == 1 and "No such file" in result.stderr
     assert run(data, "search", check=False).returncode == 1
+
+
+def test_check_fails_when_the_keyword_index_lost_a_chunk(indexed, tmp_path: Path):
+    import shutil
+    import sqlite3
+
+    _docs, data = indexed
+    copy = tmp_path / "copy"
+    shutil.copytree(data, copy)
+    assert run(copy, "check").returncode == 0
+    with sqlite3.connect(copy / "knowledge.db") as db:  # a keyword row gone, as a crash could leave it
+        db.execute("DELETE FROM chunks_fts WHERE rowid = (SELECT min(rowid) FROM chunks)")
+    result = run(copy, "check", check=False)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["missing_keywords"] == 1

@@ -331,7 +331,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     so the backup itself is never written to."""
     import tempfile
 
-    from knowledge.kb import KnowledgeBase
+    from knowledge.kb import KnowledgeBase, problems
 
     from .backup import restore, verify
 
@@ -347,11 +347,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     finally:
         kb.close()
     print(f"restored {args.folder} into {settings.data_dir}: {report.line()}")
-    if check["missing_vectors"] or check["orphan_vectors"]:
+    if problems(check):
         print(
-            f"the vector store does not match the catalogue ({check}) - run: python -m knowledge reindex",
+            f"the indexes do not match the catalogue ({problems(check)}) - run: python -m knowledge reindex",
             file=sys.stderr,
         )
         return EXIT_ERROR
-    print(f"knowledge base checked: {check['catalog_chunks']} chunks, all with vectors")
+    print(f"knowledge base checked: {check['catalog_chunks']} chunks, all with vectors and keywords")
     return 0
