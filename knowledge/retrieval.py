@@ -19,6 +19,7 @@ every later feature call.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -86,27 +87,52 @@ def candidate_lists(
     mode: str = "hybrid",
     depth: int = 30,
     cross_depth: int = 10,
-    qvec: np.ndarray | None = None,
 ) -> RankedLists:
     """The ranked lists that fusion combines, each (chunk_id, score) best first."""
+    return _candidates(query, catalog, store, embedder, mode, depth, cross_depth)[0]
+
+
+def _candidates(
+    query: str, catalog: Catalog, store: VectorStore, embedder: Embedder, mode: str, depth: int, cross_depth: int
+) -> tuple[RankedLists, np.ndarray]:
+    """The ranked lists and the query vector (hits' similarities need it in every mode).
+
+    The keyword lists are computed on a worker thread while this one embeds the query and asks
+    the vector store: SQLite and the embedding engine both release the GIL, so a hybrid search
+    costs about the slower of the two sides instead of their sum."""
     language = detect_language(query)
     other = {"zh": "en", "en": "zh"}.get(language) if mode == "hybrid" else None
-    lists: RankedLists = {}
-    if mode in ("hybrid", "dense"):
-        if qvec is None:
-            qvec = embedder.embed_query(query)
-        lists["dense"] = store.query(qvec, depth)
-        if other:
-            lists["dense_cross"] = store.query(qvec, cross_depth, other)
+    lexical = None
     if mode in ("hybrid", "lexical"):
-        tokens = tokenize(query)
-        lists["lexical"] = catalog.keyword_search(tokens, depth)
-        translated = translate_tokens(tokens) if other else []
-        if translated:
-            lists["lexical_cross"] = catalog.keyword_search(translated, cross_depth, language=other)
-        similar = synonym_tokens(tokens) if mode == "hybrid" else []
-        if similar:
-            lists["lexical_synonyms"] = catalog.keyword_search(similar, cross_depth)
+        lexical = _POOL.submit(_keyword_lists, query, catalog, mode, other, depth, cross_depth)
+    lists: RankedLists = {}
+    try:
+        qvec = embedder.embed_query(query)
+        if mode in ("hybrid", "dense"):
+            lists["dense"] = store.query(qvec, depth)
+            if other:
+                lists["dense_cross"] = store.query(qvec, cross_depth, other)
+    finally:
+        if lexical is not None:
+            lists.update(lexical.result())  # waited for even when the dense side failed
+    return lists, qvec
+
+
+# Shared by all sessions of the process; a search holds one worker only for its keyword queries.
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keywords")
+
+
+def _keyword_lists(
+    query: str, catalog: Catalog, mode: str, other: str | None, depth: int, cross_depth: int
+) -> RankedLists:
+    tokens = tokenize(query)
+    lists: RankedLists = {"lexical": catalog.keyword_search(tokens, depth)}
+    translated = translate_tokens(tokens) if other else []
+    if translated:
+        lists["lexical_cross"] = catalog.keyword_search(translated, cross_depth, language=other)
+    similar = synonym_tokens(tokens) if mode == "hybrid" else []
+    if similar:
+        lists["lexical_synonyms"] = catalog.keyword_search(similar, cross_depth)
     return lists
 
 
@@ -150,17 +176,7 @@ def hybrid_search(
     query = query.strip()
     if not query or k <= 0:
         return []
-    qvec = embedder.embed_query(query)  # once: for the dense lists and the hits' similarities
-    lists = candidate_lists(
-        query,
-        catalog=catalog,
-        store=store,
-        embedder=embedder,
-        mode=mode,
-        depth=weights.candidates,
-        cross_depth=weights.cross_candidates,
-        qvec=qvec,
-    )
+    lists, qvec = _candidates(query, catalog, store, embedder, mode, weights.candidates, weights.cross_candidates)
     fused = fuse_lists(lists, weights)
     sources: dict[str, list[str]] = {}
     for name, results in lists.items():
