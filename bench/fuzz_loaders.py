@@ -412,7 +412,7 @@ def _rezip(data: bytes, change: Callable[[str, bytes], bytes | None], extra: dic
                     dst.writestr(info.filename, part)
             for name, part in (extra or {}).items():
                 dst.writestr(name, part)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+    except Exception:  # a part damaged by an earlier mutation cannot be re-zipped: keep the bytes as they are
         return data
     return out.getvalue()
 
@@ -636,6 +636,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "seeds": {k: [n for n, _ in v] for k, v in seeds.items()},
         "loaders": {},
     }
+    previous = RESULTS / "fuzz.json"
+    if args.keep and previous.exists():  # keep other loaders' rows from an earlier run (a run split in two)
+        earlier = json.loads(previous.read_text(encoding="utf-8"))
+        report["earlier_runs"] = [{k: earlier[k] for k in ("command", "seed") if k in earlier}]
+        report["loaders"] = {k: v for k, v in earlier.get("loaders", {}).items() if k not in loaders}
     started = time.perf_counter()
     try:
         for kind in loaders:
@@ -710,6 +715,7 @@ def main() -> None:
     # idle core; the machine this runs on is shared, and a hang never answers at all.
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per input before it counts as a hang")
     parser.add_argument("--memory-mb", type=int, default=1024, help="address-space limit of the worker")
+    parser.add_argument("--keep", action="store_true", help="keep the other loaders' results in fuzz.json")
     parser.add_argument("--replay", type=Path, help="run one saved input and print its outcome")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
