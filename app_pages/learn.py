@@ -28,6 +28,9 @@ L = ui.lang()
 
 st.title(ui.tr("courses_title"))
 learning = ui.learning_or_stop()
+if learning.catalog.problems and user.role in ("trainer", "admin"):
+    st.warning(ui.tr("courses_skipped"))
+    st.code("\n".join(learning.catalog.problems), language=None)
 
 courses = learning.catalog.courses
 course = courses[0]

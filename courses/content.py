@@ -133,7 +133,7 @@ def load_catalog(root: Path | None = None, *, strict: bool = False) -> Catalog:
             "`python -m courses validate`:\n%s",
             report.root, len(report.problems), len(report.courses), "\n".join(f"  {p}" for p in report.problems),
         )
-    return Catalog(root=report.root, courses=report.courses)
+    return Catalog(root=report.root, courses=report.courses, problems=[str(p) for p in report.problems])
 
 
 def _resolve_root(root: Path | None) -> Path:

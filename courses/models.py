@@ -445,6 +445,8 @@ class Catalog(_Model):
 
     root: Path
     courses: list[Course]
+    # Problems of courses left out of the catalogue (file:line each), shown to trainers and admins.
+    problems: list[str] = []
 
     def course(self, course_id: str) -> Course:
         for course in self.courses:

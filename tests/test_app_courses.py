@@ -143,3 +143,18 @@ def test_reply_practice_results_show_on_my_progress(accounts: Accounts, settings
     assert not at.exception
     practice = at.dataframe[-1].value
     assert list(practice["Sample message"]) == [sample.id]
+
+
+def test_a_broken_course_is_hidden_and_named_to_trainers_only(accounts: Accounts, course_dir: Path) -> None:
+    broken = course_dir / "c2"
+    broken.mkdir()
+    (broken / "course.yaml").write_text("id: c2\ntitle: {zh: 坏, en: Broken\nsummary: x\n", encoding="utf-8")
+    accounts.create_user("tom", PASSWORD, "trainer", name="Tom")
+    at = page("learn.py", "tom")
+    assert not at.exception
+    assert any("Some course content has errors" in w.value for w in at.warning)
+    assert "course.yaml" in "\n".join(str(c.value) for c in at.code)  # which file, for whoever fixes it
+    learner = page("learn.py", "lin")
+    assert not learner.exception and not learner.warning  # learners just get the working course
+    shown = "\n".join(str(e.value) for e in [*learner.markdown, *learner.subheader, *learner.selectbox])
+    assert "Posts get three reviews." in shown  # the valid course's first lesson

@@ -245,6 +245,10 @@ TEXT: dict[str, dict[str, str]] = {
     "page_courses": {"zh": "课程", "en": "Courses"},
     "page_progress": {"zh": "我的进度", "en": "My progress"},
     "courses_title": {"zh": "课程学习", "en": "Courses"},
+    "courses_skipped": {
+        "zh": "有课程内容出错，已暂时隐藏；其余课程照常开放。请运行 python -m courses validate 修正：",
+        "en": "Some course content has errors and is hidden; the other courses work. Run python -m courses validate:",
+    },
     "course_broken": {
         "zh": "课程内容有错误，暂时无法打开。请管理员运行 python -m courses validate 修正：",
         "en": "The course content has errors and cannot open. An admin should run python -m courses validate:",
