@@ -44,6 +44,8 @@ if can_edit:
             )
             kind = st.selectbox(ui.tr("kind"), [None, *KINDS], format_func=kind_label)
             submitted = st.form_submit_button(ui.tr("upload_button"), type="primary")
+        if submitted and not files:  # also when the click beat a slow upload to the server
+            st.warning(ui.tr("upload_choose_files"))
         if submitted and files:
             for uploaded in files:
                 label = ui.md_escape(uploaded.name)

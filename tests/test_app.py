@@ -262,6 +262,15 @@ def test_library_for_a_trainer_is_view_only_with_retrieval_test(loaded: Knowledg
     assert hits.iloc[0]["File"] == "reply-rules.pdf" and hits.iloc[0]["Pages"] in (1, 2)
 
 
+def test_library_upload_with_no_file_says_so(loaded: KnowledgeBase) -> None:
+    at = open_page("app_pages/library.py", "ada")
+    [submit] = [b for b in at.button if b.label == "Upload and index"]
+    submit.click().run()
+    assert not at.exception
+    assert any("No file arrived" in w.value for w in at.warning)
+    assert [d.doc for d in loaded.documents()] == ["reply-rules.pdf"]
+
+
 def test_library_admin_can_delete_and_reindex(loaded: KnowledgeBase, settings: Settings) -> None:
     at = open_page("app_pages/library.py", "ada")
     assert at.get("file_uploader")

@@ -101,6 +101,10 @@ TEXT: dict[str, dict[str, str]] = {
     "kind_manual": {"zh": "操作手册", "en": "manual"},
     "kind_post": {"zh": "优秀稿件", "en": "post"},
     "upload_button": {"zh": "上传并建立索引", "en": "Upload and index"},
+    "upload_choose_files": {
+        "zh": "没有收到文件：请先选择文件，等文件名出现在上方后再点击上传。",
+        "en": "No file arrived: choose files first, and click once their names appear above.",
+    },
     "status_added": {"zh": "已添加", "en": "added"},
     "status_updated": {"zh": "已更新", "en": "updated"},
     "status_unchanged": {"zh": "未变化", "en": "unchanged"},
