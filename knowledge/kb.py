@@ -18,6 +18,7 @@ import dataclasses
 import errno
 import fcntl
 import hashlib
+import logging
 import os
 import tempfile
 import threading
@@ -52,6 +53,8 @@ EMBED_BATCH = 32  # larger batches embed faster; progress still moves every few 
 # seconds of embedding, so a batch stops at the first one and the caller shows its message
 # (the CLI: one line on stderr, exit 1) instead of one "failed" line per file.
 STOP_BATCH = (StoreUnavailable, DiskFull, DatabaseLocked)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,12 @@ class KnowledgeBase:
         store: VectorStore | None = None,
     ) -> None:
         self.settings = settings
+        if settings.chroma_host_is_public:
+            log.warning(
+                "APP_CHROMA_HOST=%s is a public address: the Chroma server's API has unfixed advisories - "
+                "run it on loopback or a private network only (README 'Security')",
+                settings.chroma_host,
+            )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(settings.knowledge_db)
         self._embedder = embedder

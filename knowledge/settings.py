@@ -7,6 +7,7 @@ table, the CLI ``--help`` and the code cannot drift apart.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -70,6 +71,16 @@ class Settings:
         if "data_dir" in values:
             values["data_dir"] = Path(values["data_dir"])
         return cls(**values)
+
+    @property
+    def chroma_host_is_public(self) -> bool:
+        """Whether APP_CHROMA_HOST is a literal public IP address. The Chroma server's HTTP API has
+        unfixed code-injection advisories (README "Security"), so it must not be reachable from
+        outside; a host *name* is not resolved here (no DNS wait at start-up) and counts as not public."""
+        try:
+            return ipaddress.ip_address(self.chroma_host.strip("[]")).is_global
+        except ValueError:
+            return False
 
     @property
     def knowledge_db(self) -> Path:

@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,24 @@ def test_settings_are_frozen():
 def test_every_setting_is_described():
     names = [name for name, _default, help_text in Settings.describe() if help_text]
     assert "APP_DATA_DIR" in names and len(names) == len(Settings.describe())
+
+
+@pytest.mark.parametrize(
+    ("host", "public"),
+    [("8.8.8.8", True), ("2606:4700::1111", True), ("127.0.0.1", False), ("10.0.0.5", False),
+     ("192.168.1.20", False), ("::1", False), ("chroma.internal", False), ("", False)],
+)  # fmt: skip
+def test_a_public_chroma_server_address_is_flagged(host: str, public: bool) -> None:
+    assert Settings.from_env({"APP_CHROMA_HOST": host}).chroma_host_is_public is public
+
+
+def test_the_knowledge_base_warns_about_a_public_chroma_server(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from knowledge.kb import KnowledgeBase
+
+    with caplog.at_level(logging.WARNING, logger="knowledge.kb"):
+        KnowledgeBase(Settings.from_env({"APP_CHROMA_HOST": "127.0.0.1"}, data_dir=tmp_path / "a")).close()
+        assert not caplog.records
+        KnowledgeBase(Settings.from_env({"APP_CHROMA_HOST": "8.8.8.8"}, data_dir=tmp_path / "b")).close()
+    assert "public address" in caplog.text and "8.8.8.8" in caplog.text
