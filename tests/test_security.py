@@ -178,7 +178,7 @@ KNOWLEDGE_COMMANDS: dict[str, tuple[list[str], tuple[str, ...] | None]] = {
     "gaps": (["gaps", "--json"], STAFF),
     "check": (["check"], STAFF),
     "faq list": (["faq", "list"], EVERYONE),
-    "list": (["list", "--json"], EVERYONE),
+    "list": (["list", "--json"], STAFF),
     "search": (["search", "reply working days", "--json"], EVERYONE),
     "ask": (["ask", "How fast must a message get a reply?", "--json"], EVERYONE),
     "draft-reply": (["draft-reply", "--json", "请问办理时间延长到几点？"], EVERYONE),

@@ -40,7 +40,7 @@ KNOWLEDGE_CLI_ROLES: dict[str, tuple[str, ...] | None] = {
     "gaps": CURATORS,
     "check": VIEWERS,
     "faq list": READERS,
-    "list": READERS,
+    "list": VIEWERS,  # the document table is the Library page's, which learners do not have
     "search": READERS,
     "ask": READERS,
     "draft-reply": READERS,
