@@ -47,10 +47,7 @@ def save_reason(ask_id: int) -> None:
 def show_citations(result: Answer, ask_id: int) -> None:
     st.markdown(f"**{ui.tr('sources')}**")
     for c in result.citations:
-        page = f" · {ui.tr('page_short', page=c.page)}" if c.page else ""
-        with st.expander(ui.md_escape(f"[{c.n}] {c.title}{page}")):
-            st.caption(ui.md_escape(c.doc))
-            ui.plain(c.text)
+        with ui.citation(c):
             if svc.kb.catalog.find_document(c.doc) is None:
                 continue  # a curated answer's source may be a note, not a document
             cols = st.columns(2)

@@ -76,10 +76,8 @@ def show_draft(draft: ReplyDraft) -> None:
     if draft.citations:
         st.markdown(f"**{ui.tr('sources')}**")
         for c in draft.citations:
-            page = f" · {ui.tr('page_short', page=c.page)}" if c.page else ""
-            with st.expander(ui.md_escape(f"[{c.n}] {c.title}{page}")):
-                st.caption(ui.md_escape(c.doc))
-                ui.plain(c.text)
+            with ui.citation(c):
+                pass  # the passage alone: replies offer no downloads
     st.button(ui.tr("reply_track"), key="reply_track", on_click=track, args=(draft,))
 
 

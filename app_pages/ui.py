@@ -9,6 +9,8 @@ from __future__ import annotations
 import string
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ import streamlit as st
 
 from courses.content import default_root, load_catalog
 from courses.errors import CourseError
+from knowledge.answer import Citation
 from knowledge.kb import KnowledgeBase
 from knowledge.llm import make_chat_model
 from knowledge.settings import Settings
@@ -182,3 +185,14 @@ def md_escape(text: str) -> str:
 
 def plain(text: str) -> None:
     st.markdown(md_escape(text))
+
+
+@contextmanager
+def citation(c: Citation) -> Iterator[None]:
+    """One cited passage as the Ask page and the reply desk show it: an expander titled "[n] title ·
+    page" holding the file name and the exact snippet, all escaped; the caller adds its own controls."""
+    page = f" · {tr('page_short', page=c.page)}" if c.page else ""
+    with st.expander(md_escape(f"[{c.n}] {c.title}{page}")):
+        st.caption(md_escape(c.doc))
+        plain(c.text)
+        yield
