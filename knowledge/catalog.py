@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ import sqlite_utils
 
 from .chunking import Chunk
 from .errors import DatabaseLocked, DiskFull
+from .keyword_index import KeywordIndex
 from .lexical import match_expression, tokenize
 from .migrations import Migrations, immediate
 from .sqlite_faults import connect
@@ -29,7 +32,13 @@ from .sqlite_faults import connect
 COMMON_TOKEN_MIN_CHUNKS = 1000
 COMMON_TOKEN_SHARE = 0.25
 MAX_MATCH_TOKENS = 16
+# Up to this many chunks the in-memory keyword index is built at the first search, in its
+# thread (about 1 s at 20k chunks); a larger one is built in the background.
+KEYWORD_SYNC_BUILD_MAX = 20_000
+# How many chunk changes the log keeps; a copy of the index older than that is rebuilt.
+CHANGE_LOG_KEEP = 200_000
 migration = Migrations()
+log = logging.getLogger(__name__)
 
 
 @migration
@@ -106,6 +115,18 @@ def m002_answers(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m003_chunk_changes(db: sqlite_utils.Database) -> None:
+    # Every chunk row added or removed, in order: the in-memory keyword index
+    # (knowledge.keyword_index) catches up from here, whichever process wrote.
+    db.execute("CREATE TABLE chunk_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_rowid INTEGER NOT NULL)")
+    for event, row in (("INSERT", "new"), ("DELETE", "old"), ("UPDATE", "new")):
+        db.execute(
+            f"CREATE TRIGGER chunks_log_{event.lower()} AFTER {event} ON chunks "
+            f"BEGIN INSERT INTO chunk_changes (chunk_rowid) VALUES ({row}.rowid); END"
+        )
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -159,8 +180,9 @@ def chunk_ids(sha256: str, count: int) -> list[str]:
 class Catalog:
     """Documents, chunks and the FTS5 keyword index; safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, memory_keywords: bool = True) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         # Disk full and "database is locked" become DiskFull / DatabaseLocked (see sqlite_faults).
         conn = connect(path, disk_full=DiskFull, locked=DatabaseLocked)
         conn.execute("PRAGMA journal_mode=WAL")
@@ -168,6 +190,10 @@ class Catalog:
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
+        # Keyword search scores in an in-memory copy of the FTS5 index (knowledge.keyword_index).
+        self.memory_keywords = memory_keywords
+        self._keywords: KeywordIndex | None = None
+        self._keywords_building = False
         self._migrate()
 
     def _migrate(self) -> None:
@@ -259,6 +285,9 @@ class Catalog:
                     [cur.lastrowid, " ".join(tokenize(chunk.text)), " ".join(tokenize(f"{title} {chunk.heading}"))],
                 )
             self.db.execute("DELETE FROM pending_vectors WHERE sha256 = ? AND op = 'add'", [fields["sha256"]])
+            self.db.execute(
+                "DELETE FROM chunk_changes WHERE seq <= (SELECT max(seq) FROM chunk_changes) - ?", [CHANGE_LOG_KEEP]
+            )
         found = self.find_document(fields["doc"])
         assert found is not None
         return found
@@ -316,23 +345,42 @@ class Catalog:
             rows = list(self.db.query(f"SELECT * FROM documents WHERE id IN ({marks})", list(ids)))
         return {r["id"]: _doc_record(r) for r in rows}
 
-    def keyword_search(self, tokens: list[str], limit: int, language: str | None = None) -> list[tuple[str, float]]:
+    def keyword_search(
+        self, tokens: list[str], limit: int, language: str | None = None, *, engine: str = "auto"
+    ) -> list[tuple[str, float]]:
         """(chunk_id, bm25 score, higher is better) for chunks matching any token.
 
         In a large index, tokens found in over a quarter of all chunks (common Chinese
         characters, mostly) are left out of the match: BM25 gives them almost no weight, but
-        OR-ing them in makes SQLite score nearly every chunk (117 ms against 63 ms at 100k)."""
-        doc_freq, total = self.doc_freq(tokens)
+        OR-ing them in makes SQLite score nearly every chunk (117 ms against 63 ms at 100k).
+
+        ``engine`` 'auto' scores in the in-memory copy of the index when it is ready and in FTS5
+        otherwise; 'fts5' and 'memory' force one (benchmarks and the test that they agree)."""
+        index = self._keyword_index() if engine != "fts5" else None
+        if engine == "memory" and index is None:
+            raise RuntimeError("the in-memory keyword index is not built yet")
+        doc_freq, total = self._doc_freq(tokens, index)
         if total >= COMMON_TOKEN_MIN_CHUNKS:
             rare = [t for t in tokens if doc_freq.get(t, 0) <= total * COMMON_TOKEN_SHARE]
             tokens = rare or sorted(tokens, key=lambda t: doc_freq.get(t, 0))[:3]
         # The rarest tokens carry the match; OR-ing twenty more only adds rows to score.
         present = sorted((t for t in dict.fromkeys(tokens) if doc_freq.get(t, 0) > 0), key=lambda t: doc_freq[t])
         tokens = present[:MAX_MATCH_TOKENS]
-        expression = match_expression(tokens)
-        if not expression:
+        if not tokens:
             return []
-        params: list[Any] = [expression]
+        if index is not None:
+            with self._lock:
+                ranked = index.search(tokens, limit, language)
+                if not ranked:
+                    return []
+                marks = ",".join("?" * len(ranked))
+                ids = dict(
+                    self.db.execute(
+                        f"SELECT rowid, chunk_id FROM chunks WHERE rowid IN ({marks})", [r for r, _ in ranked]
+                    ).fetchall()
+                )
+            return [(ids[r], score) for r, score in ranked if r in ids]
+        params: list[Any] = [match_expression(tokens)]
         if language:
             sql = (
                 "SELECT c.chunk_id, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts "
@@ -352,6 +400,61 @@ class Catalog:
         with self._lock:
             return [(r[0], float(r[1])) for r in self.db.execute(sql, params).fetchall()]
 
+    def _keyword_index(self) -> KeywordIndex | None:
+        """The in-memory keyword index, brought up to date; None while it is being built.
+
+        A small index is copied at the first search (milliseconds); a large one on a thread of
+        its own (seconds at 100k chunks), FTS5 answering with the same scores meanwhile."""
+        if not self.memory_keywords:
+            return None
+        with self._lock:
+            index = self._keywords
+            if index is not None:
+                if index.refresh(self.db.conn):
+                    if index.untidy and not self._keywords_building:
+                        self._start_keyword_build()  # serve this one meanwhile
+                    return index
+                self._keywords = None  # the log no longer reaches back to it
+            if self._keywords_building:
+                return None
+            (chunks,) = self.db.execute("SELECT count(*) FROM chunks").fetchone()
+            if chunks > KEYWORD_SYNC_BUILD_MAX:
+                self._start_keyword_build()
+                return None
+            self._keywords = KeywordIndex.build(self.db.conn)
+            return self._keywords
+
+    def _start_keyword_build(self) -> None:
+        self._keywords_building = True
+
+        def build() -> None:
+            try:
+                # A connection of its own: the read takes seconds at 100k chunks and must not hold
+                # the catalogue's lock (WAL gives it a consistent snapshot).
+                conn = sqlite3.connect(self.path)
+                try:
+                    index = KeywordIndex.build(conn)
+                finally:
+                    conn.close()
+                with self._lock:
+                    self._keywords = index
+            except Exception as exc:  # FTS5 keeps answering; say why the faster copy is missing
+                log.warning("In-memory keyword index not built (%s); keyword search uses FTS5", exc)
+                self.memory_keywords = False
+            finally:
+                self._keywords_building = False
+
+        threading.Thread(target=build, name="keyword-index", daemon=True).start()
+
+    def wait_for_keyword_index(self, timeout: float = 600) -> bool:
+        """Build the in-memory keyword index now if needed and wait for it (benchmarks, warm-up)."""
+        deadline = time.monotonic() + timeout
+        while self.memory_keywords and time.monotonic() < deadline:
+            if self._keyword_index() is not None:
+                return True
+            time.sleep(0.05)
+        return False
+
     def all_chunks(self) -> Iterator[tuple[str, str, str, str]]:
         """(chunk_id, title, heading, text) of every chunk, for re-embedding."""
         with self._lock:
@@ -363,8 +466,13 @@ class Catalog:
 
     def doc_freq(self, tokens: Sequence[str]) -> tuple[dict[str, int], int]:
         """How many chunks contain each token, and how many chunks there are."""
+        return self._doc_freq(tokens, self._keyword_index())
+
+    def _doc_freq(self, tokens: Sequence[str], index: KeywordIndex | None) -> tuple[dict[str, int], int]:
         unique = list(dict.fromkeys(tokens))
         with self._lock:
+            if index is not None:
+                return index.doc_freq(unique), index.live_rows
             total = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
             if not unique:
                 return {}, int(total)
