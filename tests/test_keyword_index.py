@@ -93,6 +93,13 @@ def test_scores_equal_fts5_on_the_sample_documents(catalog: Catalog) -> None:
     assert assert_same(catalog, queries) > 1000  # the queries really match something
 
 
+def test_a_copy_built_in_batches_scores_the_same(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("knowledge.keyword_index.BUILD_BATCH", 37)
+    index = catalog._keyword_index()
+    assert index is not None and len(index.segments) > 3 and not index.untidy
+    assert assert_same(catalog, questions()[::3]) > 300
+
+
 def test_tokens_and_lengths_are_counted_as_fts5_counts_them(catalog: Catalog) -> None:
     add_document(catalog, "odd.md", "en", ["Two-factor log-in, rule 3.5 and don't-miss items for the e-mail desk."])
     index = catalog._keyword_index()
