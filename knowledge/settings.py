@@ -16,6 +16,8 @@ from typing import Any
 
 from .errors import ConfigError
 
+EMBEDDING_ENGINES = ("auto", "onnx", "onnx-int8", "torch")
+
 
 def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
@@ -29,6 +31,13 @@ class Settings:
         "Embedding backend: 'e5-small' (bundled multilingual-e5-small, 4-bit), 'minilm' (bundled "
         "all-MiniLM-L6-v2, English only), a path to a local sentence-transformers model, or "
         "'openai:MODEL' for an OpenAI-compatible embeddings endpoint.",
+    )
+    embedding_engine: str = _setting(
+        "auto",
+        "How a local sentence-transformers model runs: 'onnx' (onnxruntime, exported once on this machine; "
+        "the same vectors as torch, faster), 'onnx-int8' (int8 weights: faster still, vectors differ slightly, "
+        "so switching needs a re-index), 'torch' (sentence-transformers), or 'auto': 'onnx' for the bundled "
+        "'minilm', 'torch' for a model folder.",
     )
     embedding_base_url: str = _setting("", "Base URL of an OpenAI-compatible embeddings server (with openai:MODEL).")
     embedding_api_key: str = _setting("", "API key for the embeddings server, if it needs one.")
@@ -54,6 +63,11 @@ class Settings:
     def __post_init__(self) -> None:
         if self.auth not in ("local", "oidc"):
             raise ConfigError(f"APP_AUTH={self.auth!r} is not valid - use 'local' or 'oidc'")
+        if self.embedding_engine not in EMBEDDING_ENGINES:
+            raise ConfigError(
+                f"APP_EMBEDDING_ENGINE={self.embedding_engine!r} is not valid - "
+                f"use one of {', '.join(EMBEDDING_ENGINES)}"
+            )
         if self.idle_minutes <= 0:
             raise ConfigError("APP_IDLE_MINUTES must be a positive number of minutes")
 
