@@ -25,8 +25,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from .catalog import Catalog, DocumentRecord, chunk_ids
 from .chunking import Chunk, chunk_document, embedding_text
@@ -48,13 +49,21 @@ from .uploads import check_content, safe_filename
 Status = Literal["added", "updated", "unchanged", "failed"]
 # (file name, chunks embedded so far, chunks in the file)
 Progress = Callable[[str, int, int], None]
-EMBED_BATCH = 32  # larger batches embed faster; progress still moves every few seconds
+# Texts per embed_passages call: progress moves between calls (every second or two). The
+# engines cut their own inner batches (onnxruntime: small ones, measured fastest here).
+EMBED_BATCH = 64
+# A folder ingest prepares files until their chunks reach this many, then embeds them
+# together, longest text first: batches of like lengths across files waste less on padding
+# than one file's short tail batch each (BENCHMARKS.md "Ingestion throughput"). Each file is
+# still written on its own, whole or not at all; a kill loses at most one group's embedding.
+GROUP_CHUNKS = 512
 # Faults of the machine, not of the file: the next file would fail the same way after its
 # seconds of embedding, so a batch stops at the first one and the caller shows its message
 # (the CLI: one line on stderr, exit 1) instead of one "failed" line per file.
 STOP_BATCH = (StoreUnavailable, DiskFull, DatabaseLocked)
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,23 @@ class IngestResult:
         detail = f": {self.message}" if self.message else ""
         size = f" ({self.pages} p., {self.chunks} chunks)" if self.status in ("added", "updated") else ""
         return f"{self.status:<9} {self.doc}{size}{detail}"
+
+
+@dataclass
+class _Prepared:
+    """One file checked, loaded and chunked, waiting for its vectors."""
+
+    path: Path
+    name: str
+    data: bytes
+    sha: str
+    old: DocumentRecord | None
+    loaded: LoadedDocument
+    kind: str
+    chunks: list[Chunk]
+    texts: list[str]
+    added_by: str
+    slot: int = 0  # its place in ingest()'s results
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -218,11 +244,44 @@ class KnowledgeBase:
         progress: Progress | None = None,
         added_by: str = "",
     ) -> list[IngestResult]:
-        """Ingest files and folders; one result per file, failures included (the batch goes on)."""
+        """Ingest files and folders; one result per file, failures included (the batch goes on).
+
+        Files are embedded in groups (:data:`GROUP_CHUNKS`) and written one by one, so each
+        file still succeeds or fails alone, with its own one-line message."""
         results: list[IngestResult] = []
+        group: list[_Prepared] = []
+
+        def flush() -> None:
+            for prepared, vectors in zip(group, self._embed_group(group, progress), strict=True):
+                if isinstance(vectors, KnowledgeError):
+                    result = IngestResult(
+                        str(prepared.path), prepared.name, "failed", _one_line(str(vectors), prepared.name)
+                    )
+                else:
+                    result = self._guarded(prepared.path, prepared.name, partial(self._commit, prepared, vectors))
+                results[prepared.slot] = result
+            group.clear()
+
         with self._writing():
             for path in iter_files(paths):
-                results.append(self._ingest_one(path, path.name, kind=kind, progress=progress, added_by=added_by))
+                slot = len(results)
+                results.append(IngestResult(str(path), path.name, "failed", "not reached"))
+                if any(p.name == path.name for p in group):
+                    flush()  # the same name twice: the second sees the first one's catalogue row
+                prepare = partial(self._prepare, path, path.name, kind, added_by)
+                step = self._guarded(path, path.name, prepare)
+                if isinstance(step, _Prepared) and any(p.sha == step.sha for p in group):
+                    flush()  # the same content under two names: the second must find the first as its twin
+                    step = self._guarded(path, path.name, prepare)
+                if isinstance(step, IngestResult):
+                    results[slot] = step
+                    continue
+                step.slot = slot
+                group.append(step)
+                if sum(len(p.chunks) for p in group) >= GROUP_CHUNKS:
+                    flush()
+            if group:
+                flush()
         return results
 
     def ingest_file(
@@ -296,8 +355,15 @@ class KnowledgeBase:
         force: bool = False,
         title: str | None = None,
     ) -> IngestResult:
+        return self._guarded(
+            path, name, lambda: self._ingest_checked(path, name, kind, progress, added_by, force, title)
+        )
+
+    def _guarded(self, path: Path, name: str, step: Callable[[], _T]) -> _T | IngestResult:
+        """Run one file's step; a fault of the file becomes its "failed" result, a fault of the
+        machine (:data:`STOP_BATCH`, a full disk) stops the batch."""
         try:
-            return self._ingest_checked(path, name, kind, progress, added_by, force, title)
+            return step()
         except STOP_BATCH:
             raise
         except KnowledgeError as exc:
@@ -324,6 +390,22 @@ class KnowledgeBase:
         force: bool,
         title: str | None,
     ) -> IngestResult:
+        prepared = self._prepare(path, name, kind, added_by, force=force, title=title)
+        if isinstance(prepared, IngestResult):
+            return prepared
+        return self._commit(prepared, self._embed(name, prepared.texts, progress))
+
+    def _prepare(
+        self,
+        path: Path,
+        name: str,
+        kind: str | None,
+        added_by: str,
+        *,
+        force: bool = False,
+        title: str | None = None,
+    ) -> _Prepared | IngestResult:
+        """Check, load and chunk one file: everything before embedding, nothing written."""
         if kind is not None and kind not in KINDS:
             raise KnowledgeError(f"Unknown kind '{kind}' - use one of {', '.join(KINDS)}")
         check_file(name, path.stat().st_size, int(self.settings.max_file_mb * 1024 * 1024))
@@ -347,29 +429,38 @@ class KnowledgeBase:
             max_tokens=self.embedder.max_tokens,
             target_tokens=self.settings.chunk_tokens,
         )
-        vectors = self._embed(name, loaded, chunks, progress)
+        # Again, now that the embedder is loaded: the same model on another engine (int8)
+        # has another fingerprint, and its vectors must not join the old ones.
+        self.check_model()
+        texts = [embedding_text(loaded.title, c.heading, c.text) for c in chunks]
+        return _Prepared(path, name, data, sha, old, loaded, doc_kind, chunks, texts, added_by)
+
+    def _commit(self, prepared: _Prepared, vectors: Any) -> IngestResult:
+        """Write one embedded file: the steps in the module docstring, whole or not at all."""
+        p = prepared
+        name, sha, old, loaded, chunks = p.name, p.sha, p.old, p.loaded, p.chunks
         # Marked before the original is kept: a kill between the two used to leave an original
         # in uploads/ that nothing recorded, so recover() could never remove it.
         self.catalog.add_pending(sha, "add")
         try:
-            stored = self._keep_original(name, sha, data)
+            stored = self._keep_original(name, sha, p.data)
             if old is not None and old.sha256 == sha:
                 self.store.delete_version(sha)  # forced re-ingest: drop stale ids first
             ids = chunk_ids(sha, len(chunks))
-            meta = [{"sha": sha, "language": c.language, "page": c.page, "kind": doc_kind} for c in chunks]
+            meta = [{"sha": sha, "language": c.language, "page": c.page, "kind": p.kind} for c in chunks]
             self.store.add(ids, vectors, meta)
             self._remember_model()
             fields = {
                 "doc": name,
                 "title": loaded.title,
-                "kind": doc_kind,
+                "kind": p.kind,
                 "language": loaded.language,
                 "sha256": sha,
                 "pages": loaded.pages,
-                "size": len(data),
+                "size": len(p.data),
                 "stored_path": stored,
                 "meta": loaded.meta,
-                "added_by": added_by,
+                "added_by": p.added_by,
             }
             record = self.catalog.replace_document(fields, chunks, title=loaded.title, old=old)
         except BaseException:
@@ -386,18 +477,54 @@ class KnowledgeBase:
             self.catalog.clear_pending(old.sha256)
             self._drop_original(old)
         status: Status = "updated" if old is not None else "added"
-        return IngestResult(str(path), name, status, pages=record.pages, chunks=record.chunks)
+        return IngestResult(str(p.path), name, status, pages=record.pages, chunks=record.chunks)
 
-    def _embed(self, name: str, doc: LoadedDocument, chunks: list[Chunk], progress: Progress | None):  # type: ignore[no-untyped-def]
+    def _embed(self, name: str, texts: list[str], progress: Progress | None) -> Any:
         import numpy as np
 
-        texts = [embedding_text(doc.title, c.heading, c.text) for c in chunks]
         parts = []
         for i in range(0, len(texts), EMBED_BATCH):
             parts.append(self.embedder.embed_passages(texts[i : i + EMBED_BATCH]))
             if progress:
                 progress(name, min(i + EMBED_BATCH, len(texts)), len(texts))
         return np.vstack(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+    def _embed_group(self, group: list[_Prepared], progress: Progress | None) -> list[Any]:
+        """Vectors for each prepared file, embedding all their texts longest first.
+
+        If the group's embedding fails, each file is embedded alone, so the one file that
+        breaks the model fails with its own message and the others go on."""
+        import numpy as np
+
+        if len(group) == 1:
+            try:
+                return [self._embed(group[0].name, group[0].texts, progress)]
+            except KnowledgeError as exc:
+                if isinstance(exc, STOP_BATCH):
+                    raise
+                return [exc]
+        owners = [(f, i) for f, p in enumerate(group) for i in range(len(p.texts))]
+        texts = [group[f].texts[i] for f, i in owners]
+        order = sorted(range(len(texts)), key=lambda j: -len(texts[j]))
+        label = f"{group[0].name} + {len(group) - 1} more"
+        vectors = np.empty((len(texts), self.embedder.dim), dtype=np.float32)
+        try:
+            for start in range(0, len(order), EMBED_BATCH):
+                rows = order[start : start + EMBED_BATCH]
+                vectors[rows] = self.embedder.embed_passages([texts[j] for j in rows])
+                if progress:
+                    progress(label, min(start + EMBED_BATCH, len(texts)), len(texts))
+        except STOP_BATCH:
+            raise
+        except KnowledgeError as exc:
+            log.warning("Embedding %d files together failed (%s); embedding them one by one", len(group), exc)
+            return [r for p in group for r in self._embed_group([p], progress)]
+        out: list[Any] = []
+        start = 0
+        for p in group:
+            out.append(vectors[start : start + len(p.texts)])
+            start += len(p.texts)
+        return out
 
     def _keep_original(self, name: str, sha: str, data: bytes) -> str:
         """A copy of the file, named by its hash, for download links and re-indexing."""
