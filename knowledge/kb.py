@@ -57,6 +57,9 @@ EMBED_BATCH = 64
 # than one file's short tail batch each (BENCHMARKS.md "Ingestion throughput"). Each file is
 # still written on its own, whole or not at all; a kill loses at most one group's embedding.
 GROUP_CHUNKS = 512
+# ... or until the files' bytes (kept for the originals folder) reach this: a folder of large
+# scanned PDFs has few chunks per file, and must not sit in memory all at once.
+GROUP_BYTES = 64 * 1024 * 1024
 # Faults of the machine, not of the file: the next file would fail the same way after its
 # seconds of embedding, so a batch stops at the first one and the caller shows its message
 # (the CLI: one line on stderr, exit 1) instead of one "failed" line per file.
@@ -278,7 +281,7 @@ class KnowledgeBase:
                     continue
                 step.slot = slot
                 group.append(step)
-                if sum(len(p.chunks) for p in group) >= GROUP_CHUNKS:
+                if sum(len(p.chunks) for p in group) >= GROUP_CHUNKS or sum(len(p.data) for p in group) >= GROUP_BYTES:
                     flush()
             if group:
                 flush()

@@ -284,3 +284,13 @@ def test_large_folders_are_embedded_in_groups(kb: KnowledgeBase, tmp_path: Path,
     assert [r.status for r in results] == ["added"] * 5
     assert len(calls) > 1 and sum(calls) == sum(r.chunks for r in results)
     assert problems(kb.verify()) == {}
+
+
+def test_groups_also_stop_at_a_byte_limit(kb: KnowledgeBase, tmp_path: Path, monkeypatch):
+    """Large files with little text (scans, pictures) must not all sit in memory at once."""
+    folder = _folder(tmp_path, 4)
+    monkeypatch.setattr(kb_module, "GROUP_BYTES", 1)
+    calls = _count_calls(kb, monkeypatch)
+    results = kb.ingest([folder])
+    monkeypatch.undo()
+    assert [r.status for r in results] == ["added"] * 4 and len(calls) == 4
