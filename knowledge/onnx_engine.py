@@ -226,7 +226,8 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         base = f"st:{name or model_dir.name}:{self.dim}"
         # fp32 gives sentence-transformers' vectors (cosine > 0.99999), so it shares their
-        # fingerprint and index; int8 vectors differ enough that mixing them would skew scores.
+        # fingerprint and index; int8 vectors differ enough that mixing them would skew scores
+        # (and shift a little with the batch: dynamic quantization scales each batch's activations).
         self.fingerprint = base if variant == "fp32" else f"{base}:onnx-{variant}"
         self._lock = threading.Lock()
 
