@@ -446,6 +446,11 @@ class Catalog:
 
         threading.Thread(target=build, name="keyword-index", daemon=True).start()
 
+    @property
+    def keywords_in_memory(self) -> bool:
+        """Whether keyword search is scored in the in-memory copy (built, and not switched off)."""
+        return self.memory_keywords and self._keywords is not None
+
     def wait_for_keyword_index(self, timeout: float = 600) -> bool:
         """Build the in-memory keyword index now if needed and wait for it (benchmarks, warm-up)."""
         deadline = time.monotonic() + timeout

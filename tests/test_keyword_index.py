@@ -210,3 +210,18 @@ def test_memory_engine_can_be_switched_off(tmp_path: Path) -> None:
     assert cat.keyword_search(tokenize("post week"), 3)
     assert cat._keywords is None and not cat.wait_for_keyword_index(timeout=1)
     cat.close()
+
+
+def test_hybrid_search_is_the_same_with_either_keyword_engine(kb) -> None:  # type: ignore[no-untyped-def]
+    """Through the whole search (real model, real Chroma): in-memory scoring runs the keyword lists
+    inline, FTS5 scoring on the worker thread; the hits must not change."""
+    results = kb.ingest([SAMPLES / "manuals"])
+    assert all(r.status == "added" for r in results)
+    queries = questions()[::6]
+    with_memory = [[(h.chunk_id, round(h.score, 9)) for h in kb.search(q, k=5)] for q in queries]
+    assert kb.catalog.keywords_in_memory
+    kb.catalog.memory_keywords = False
+    with_fts5 = [[(h.chunk_id, round(h.score, 9)) for h in kb.search(q, k=5)] for q in queries]
+    assert not kb.catalog.keywords_in_memory
+    assert with_memory == with_fts5
+    assert sum(map(len, with_memory)) >= 5 * len(queries) - 5
