@@ -274,23 +274,22 @@ def test_a_kill_between_files_of_a_group_leaves_whole_documents_only(kb: Knowled
     assert problems(kb.verify()) == {}
 
 
-def test_large_folders_are_embedded_in_groups(kb: KnowledgeBase, tmp_path: Path, monkeypatch):
-    """A group stops at GROUP_CHUNKS, so memory and the work a kill loses stay bounded."""
-    folder = _folder(tmp_path, 5)
-    monkeypatch.setattr(kb_module, "GROUP_CHUNKS", 2)
+@pytest.mark.parametrize(
+    ("limit", "files"),
+    [
+        ("GROUP_CHUNKS", 5),  # memory and the work a kill loses stay bounded
+        ("GROUP_BYTES", 4),  # large files with little text (scans, pictures) must not all sit in memory
+    ],
+)
+def test_large_folders_are_embedded_in_groups(kb: KnowledgeBase, tmp_path: Path, monkeypatch, limit, files):
+    """A group stops at GROUP_CHUNKS chunks or GROUP_BYTES bytes of files, whichever comes first."""
+    folder = _folder(tmp_path, files)
+    monkeypatch.setattr(kb_module, limit, 2 if limit == "GROUP_CHUNKS" else 1)
     calls = _count_calls(kb, monkeypatch)
     results = kb.ingest([folder])
     monkeypatch.undo()
-    assert [r.status for r in results] == ["added"] * 5
+    assert [r.status for r in results] == ["added"] * files
     assert len(calls) > 1 and sum(calls) == sum(r.chunks for r in results)
+    if limit == "GROUP_BYTES":
+        assert len(calls) == files  # every file is over the limit alone
     assert problems(kb.verify()) == {}
-
-
-def test_groups_also_stop_at_a_byte_limit(kb: KnowledgeBase, tmp_path: Path, monkeypatch):
-    """Large files with little text (scans, pictures) must not all sit in memory at once."""
-    folder = _folder(tmp_path, 4)
-    monkeypatch.setattr(kb_module, "GROUP_BYTES", 1)
-    calls = _count_calls(kb, monkeypatch)
-    results = kb.ingest([folder])
-    monkeypatch.undo()
-    assert [r.status for r in results] == ["added"] * 4 and len(calls) == 4
