@@ -506,28 +506,19 @@ class KnowledgeBase:
                 if isinstance(exc, STOP_BATCH):
                     raise
                 return [exc]
-        owners = [(f, i) for f, p in enumerate(group) for i in range(len(p.texts))]
-        texts = [group[f].texts[i] for f, i in owners]
+        texts = [t for p in group for t in p.texts]
         order = sorted(range(len(texts)), key=lambda j: -len(texts[j]))
         label = f"{group[0].name} + {len(group) - 1} more"
-        vectors = np.empty((len(texts), self.embedder.dim), dtype=np.float32)
         try:
-            for start in range(0, len(order), EMBED_BATCH):
-                rows = order[start : start + EMBED_BATCH]
-                vectors[rows] = self.embedder.embed_passages([texts[j] for j in rows])
-                if progress:
-                    progress(label, min(start + EMBED_BATCH, len(texts)), len(texts))
+            embedded = self._embed(label, [texts[j] for j in order], progress)
         except STOP_BATCH:
             raise
         except KnowledgeError as exc:
             log.warning("Embedding %d files together failed (%s); embedding them one by one", len(group), exc)
             return [r for p in group for r in self._embed_group([p], progress)]
-        out: list[Any] = []
-        start = 0
-        for p in group:
-            out.append(vectors[start : start + len(p.texts)])
-            start += len(p.texts)
-        return out
+        vectors = np.empty_like(embedded)
+        vectors[order] = embedded  # back in the files' order
+        return list(np.split(vectors, np.cumsum([len(p.texts) for p in group])[:-1]))
 
     def _keep_original(self, name: str, sha: str, data: bytes) -> str:
         """A copy of the file, named by its hash, for download links and re-indexing."""
