@@ -1,5 +1,9 @@
 """Ask: a chat on the knowledge base, the same ``knowledge.answer`` code path as the CLI.
 
+Each answer has one of three looks, by ``Answer.confidence``: answered (the text and its sources),
+related (a warning box "related passages, not a confirmed answer", the passages with their sources,
+the closest documents) and not found (an error box with the closest documents).
+
 Nothing from a document is rendered as HTML or Markdown: answer text, titles and snippets go
 through ``ui.plain``/``ui.md_escape``. Every answer is recorded with its citations and scores, and
 can be rated.
@@ -44,8 +48,8 @@ def save_reason(ask_id: int) -> None:
         st.session_state[f"fb_sent_{ask_id}"] = True
 
 
-def show_citations(result: Answer, ask_id: int) -> None:
-    st.markdown(f"**{ui.tr('sources')}**")
+def show_citations(result: Answer, ask_id: int, heading: str = "sources") -> None:
+    st.markdown(f"**{ui.tr(heading)}**")
     for c in result.citations:
         with ui.citation(c):
             if svc.kb.catalog.find_document(c.doc) is None:
@@ -79,17 +83,29 @@ def show_answer(result: Answer, ask_id: int) -> None:
         st.warning(result.notice)
     if result.mode == "faq":
         st.caption("✅ " + ui.tr("curated"))
-    if result.grounded:
+    first, _, rest = result.text.partition("\n")
+    if result.confidence == "related":
+        # Not an answer: the box says so first, then the passages as quoted, with their sources.
+        st.warning(f"**{ui.tr('related_title')}**  \n" + ui.md_escape(first), icon=":material/help:")
+        ui.plain(rest)
+        if result.citations:
+            show_citations(result, ask_id, "related_sources")
+        show_closest(result)
+    elif result.grounded:
         ui.plain(result.text)
         if result.citations:
             show_citations(result, ask_id)
     else:
-        st.error(f"**{ui.tr('not_found_title')}**  \n" + ui.md_escape(result.text.split("\n")[0]))
-        if result.closest:
-            st.markdown(ui.tr("closest_docs"))
-            for doc, title in result.closest:
-                st.markdown("- " + ui.md_escape(f"{title} ({doc})"))
+        st.error(f"**{ui.tr('not_found_title')}**  \n" + ui.md_escape(first))
+        show_closest(result)
     feedback(ask_id)
+
+
+def show_closest(result: Answer) -> None:
+    if result.closest:
+        st.markdown(ui.tr("closest_docs"))
+        for doc, title in result.closest:
+            st.markdown("- " + ui.md_escape(f"{title} ({doc})"))
 
 
 def feedback(ask_id: int) -> None:

@@ -150,14 +150,16 @@ with tabs[2]:
     if not clusters:
         st.info(ui.tr("no_gaps"))
     for n, cluster in enumerate(clusters[:30]):
-        with st.expander(ui.md_escape(f"{cluster.question} · {ui.tr('times_asked', n=cluster.count)}")):
+        kinds = " / ".join(reports.outcome_label(k, L) for k in cluster.kinds())
+        with st.expander(ui.md_escape(f"{cluster.question} · {ui.tr('times_asked', n=cluster.count)} · {kinds}")):
             st.caption(ui.tr("weekly_trend", trend=" ".join(str(c) for c in cluster.trend())))
             if cluster.closest:
                 st.markdown(ui.tr("closest_docs") + " " + ui.md_escape(", ".join(cluster.closest)))
             st.markdown(f"**{ui.tr('wordings')}**")
             for item in cluster.items[:10]:
                 reason = f" — {item.reason}" if item.reason else ""
-                st.markdown("- " + ui.md_escape(f"{item.question} ({item.source}, {item.asked_at[:10]}){reason}"))
+                kind = reports.outcome_label(item.kind, L)
+                st.markdown("- " + ui.md_escape(f"{item.question} ({kind}, {item.asked_at[:10]}){reason}"))
             with st.form(f"gap:{n}"):
                 answer = st.text_area(ui.tr("faq_answer"), key=f"gap_answer:{n}")
                 source = st.text_input(ui.tr("faq_source"), value=", ".join(cluster.closest[:1]), key=f"gap_src:{n}")
@@ -184,7 +186,12 @@ with tabs[3]:
     stats = reports.usage(user, svc.db)
     days = pd.DataFrame(stats["days"]).set_index("day")
     st.subheader(ui.tr("asked_per_day"))
-    st.bar_chart(days[["answered", "refused"]], stack=True)
+    outcomes = {o: reports.outcome_label(o, L) for o in reports.OUTCOMES}
+    st.bar_chart(
+        days[list(outcomes)].rename(columns=outcomes),
+        stack=True,
+        color=["#2e7d32", "#f9a825", "#c62828"],  # answered green, related amber, not found red (as on Ask)
+    )
     st.subheader(ui.tr("active_per_day"))
     st.line_chart(days[["active"]])
     if stats["top_documents"]:
@@ -209,7 +216,7 @@ with tabs[4]:
             for m in course.modules
             for row in reports.item_rows(reports.item_analysis(ui.still(svc, user, *STAFF), learning, course_id, m.id))
         ],
-        "gaps": lambda: reports.gap_rows(clusters) if ui.still(svc, user, *STAFF) else [],
+        "gaps": lambda: reports.gap_rows(clusters, L) if ui.still(svc, user, *STAFF) else [],
     }
 
     labels = {

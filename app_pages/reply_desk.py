@@ -68,17 +68,30 @@ def show_draft(draft: ReplyDraft) -> None:
         st.caption(ui.md_escape(ui.tr("reply_cues", cues=", ".join(draft.cues))))
     if draft.escalate:
         st.warning(ui.tr("reply_escalate"))
+    show_topic(draft)
     st.markdown(f"**{ui.tr('reply_notes')}**")
     for note in draft.notes:
         st.markdown(ui.md_escape("- " + note))
     st.text_area(ui.tr("reply_text"), key="reply_text", height=320)
     st.caption(ui.tr("reply_text_help"))
-    if draft.citations:
+    others = [c for c in draft.citations if c.n not in draft.topic]  # the topic's are shown above
+    if others:
         st.markdown(f"**{ui.tr('sources')}**")
-        for c in draft.citations:
+        for c in others:
             with ui.citation(c):
                 pass  # the passage alone: replies offer no downloads
     st.button(ui.tr("reply_track"), key="reply_track", on_click=track, args=(draft,))
+
+
+def show_topic(draft: ReplyDraft) -> None:
+    """What the knowledge base says about the message's own subject: a confirmed answer quoted in
+    the draft, an answer the office must give, related passages to check, or nothing."""
+    key = "quoted" if draft.quoted else draft.confidence
+    box = {"quoted": st.success, "answered": st.info, "related": st.warning}.get(key, st.info)
+    box(f"**{ui.tr(f'reply_topic_{key}_title')}**  \n{ui.tr(f'reply_topic_{key}')}")
+    for c in draft.topic_citations():
+        with ui.citation(c):
+            pass
 
 
 with tab_draft:

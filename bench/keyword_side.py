@@ -28,7 +28,7 @@ from search_latency import FINGERPRINTS, load_queries  # noqa: E402
 
 import knowledge.catalog as catalog_mod  # noqa: E402
 import knowledge.retrieval as retrieval  # noqa: E402
-from knowledge.kb import KnowledgeBase  # noqa: E402
+from knowledge.kb import INDEX_RECIPE, KnowledgeBase  # noqa: E402
 from knowledge.lexical import match_expression, tokenize  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 
@@ -72,7 +72,7 @@ def main() -> int:
     args = parser.parse_args()
     kb = KnowledgeBase(Settings.from_env({}, data_dir=args.index, embedding_model="e5-small"))
     kb.catalog.set_meta("embedding_model", "e5-small")  # synthetic vectors: say which model they stand for
-    kb.catalog.set_meta("embedding_fingerprint", FINGERPRINTS["e5-small"])
+    kb.catalog.set_meta("embedding_fingerprint", FINGERPRINTS["e5-small"] + INDEX_RECIPE)
     queries = load_queries(50)
     tokens = {q: tokenize(q) for q in queries}
     t0 = time.perf_counter()

@@ -57,6 +57,7 @@ from benchenv import ROOT, write_results  # noqa: E402  (sets the environment fi
 
 from knowledge.catalog import Catalog, chunk_ids  # noqa: E402
 from knowledge.chunking import Chunk  # noqa: E402
+from knowledge.kb import INDEX_RECIPE  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 from knowledge.store import VectorStore  # noqa: E402
 
@@ -142,7 +143,7 @@ def build_index(data_dir: Path, size: int, seed: int) -> dict[str, Any]:
     store = VectorStore(path=settings.chroma_dir)
     reference = store.client.get_or_create_collection(REFERENCE_COLLECTION, metadata={"hnsw:space": "cosine"})
     catalog.set_meta("embedding_model", "e5-small")
-    catalog.set_meta("embedding_fingerprint", FINGERPRINTS["e5-small"])
+    catalog.set_meta("embedding_fingerprint", FINGERPRINTS["e5-small"] + INDEX_RECIPE)
     t_store = t_catalog = t_gen = 0.0
     started = time.perf_counter()
     docs = (size + CHUNKS_PER_DOC - 1) // CHUNKS_PER_DOC
@@ -275,7 +276,7 @@ def measure(data_dir: Path, reps: int, rounds: int, nqueries: int, threads: int)
         # The vectors are synthetic: tell the index it was built with the model under test.
         catalog = kbs["e5-small"].catalog
         catalog.set_meta("embedding_model", configs[name][0])
-        catalog.set_meta("embedding_fingerprint", kbs[name].embedder.fingerprint)
+        catalog.set_meta("embedding_fingerprint", kbs[name].embedder.fingerprint + INDEX_RECIPE)
 
     reference = HuggingFaceEmbeddings(model_name=str(bundled_minilm_path()))
     ref_collection = shared.client.get_collection(REFERENCE_COLLECTION)  # all vectors, one collection

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 from .chunking import Chunk
@@ -125,6 +126,26 @@ def m003_chunk_changes(db: sqlite_utils.Database) -> None:
             f"CREATE TRIGGER chunks_log_{event.lower()} AFTER {event} ON chunks "
             f"BEGIN INSERT INTO chunk_changes (chunk_rowid) VALUES ({row}.rowid); END"
         )
+
+
+@migration
+def m004_confidence_and_sentences(db: sqlite_utils.Database) -> None:
+    # A gap is a question answered "related" (passages on the topic, no confirmed answer) or
+    # "not_found"; rows from before this migration were all refusals.
+    db.execute("ALTER TABLE gaps ADD COLUMN confidence TEXT NOT NULL DEFAULT 'not_found'")
+    # Each chunk's quotable sentences with their vectors (float16), written in the same
+    # transaction as the chunk: choosing what to quote compares vectors, no model call.
+    db.execute(
+        """CREATE TABLE sentences (
+            chunk_rowid INTEGER NOT NULL,
+            ord INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (chunk_rowid, ord)
+        ) WITHOUT ROWID"""
+    )
+    # Calibrated support thresholds and probe statistics live in meta ('calibration').
 
 
 def _now() -> str:
@@ -244,8 +265,10 @@ class Catalog:
         *,
         title: str,
         old: DocumentRecord | None,
+        sentences: Sequence[Sequence[tuple[int, int, bytes]]] = (),
     ) -> DocumentRecord:
-        """Write a document and its chunks (replacing ``old``) in one transaction."""
+        """Write a document and its chunks (replacing ``old``) in one transaction; ``sentences``
+        holds, per chunk, its quotable units as (start, end, float16 vector bytes)."""
         now = _now()
         ids = chunk_ids(fields["sha256"], len(chunks))
         with self.transaction():
@@ -280,10 +303,16 @@ class Catalog:
                         chunk.tokens,
                     ],
                 )
+                rowid = cur.lastrowid
                 self.db.execute(
                     "INSERT INTO chunks_fts (rowid, body, heading) VALUES (?, ?, ?)",
-                    [cur.lastrowid, " ".join(tokenize(chunk.text)), " ".join(tokenize(f"{title} {chunk.heading}"))],
+                    [rowid, " ".join(tokenize(chunk.text)), " ".join(tokenize(f"{title} {chunk.heading}"))],
                 )
+                if sentences:
+                    self.db.conn.executemany(
+                        "INSERT INTO sentences (chunk_rowid, ord, start, end, vector) VALUES (?, ?, ?, ?, ?)",
+                        [(rowid, i, a, b, v) for i, (a, b, v) in enumerate(sentences[chunk.ord])],
+                    )
             self.db.execute("DELETE FROM pending_vectors WHERE sha256 = ? AND op = 'add'", [fields["sha256"]])
             self.db.execute(
                 "DELETE FROM chunk_changes WHERE seq <= (SELECT max(seq) FROM chunk_changes) - ?", [CHANGE_LOG_KEEP]
@@ -298,6 +327,9 @@ class Catalog:
             self.db.execute("INSERT OR REPLACE INTO pending_vectors VALUES (?, 'delete', ?)", [doc.sha256, _now()])
 
     def _delete_rows(self, doc_id: int) -> None:
+        self.db.execute(
+            "DELETE FROM sentences WHERE chunk_rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", [doc_id]
+        )
         self.db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", [doc_id])
         self.db.execute("DELETE FROM chunks WHERE doc_id = ?", [doc_id])
         self.db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
@@ -327,6 +359,22 @@ class Catalog:
                 list(ids),
             ).fetchall()
         return {r[1]: ChunkRecord(*r) for r in rows}
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, dict[tuple[int, int], np.ndarray]]:
+        """Per chunk, its quotable units' vectors by (start, end) in the chunk's text."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        with self._lock:
+            rows = self.db.execute(
+                f"SELECT c.chunk_id, s.start, s.end, s.vector FROM chunks c JOIN sentences s ON s.chunk_rowid = c.rowid"
+                f" WHERE c.chunk_id IN ({marks})",
+                list(chunk_ids),
+            ).fetchall()
+        out: dict[str, dict[tuple[int, int], np.ndarray]] = {}
+        for cid, start, end, blob in rows:
+            out.setdefault(cid, {})[(start, end)] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+        return out
 
     def chunks_of(self, doc_id: int) -> list[ChunkRecord]:
         with self._lock:
@@ -469,6 +517,60 @@ class Catalog:
             ).fetchall()
         yield from rows
 
+    def unit_sample(self, per_language: int = 256) -> dict[str, np.ndarray]:
+        """Up to ``per_language`` unit vectors per language, spread over the catalogue: how close
+        a question comes to an ordinary unit of each language (see knowledge.evidence)."""
+        out: dict[str, np.ndarray] = {}
+        with self._lock:
+            for (language,) in self.db.execute("SELECT DISTINCT language FROM chunks").fetchall():
+                total = self.db.execute(
+                    "SELECT count(*) FROM sentences s JOIN chunks c ON c.rowid = s.chunk_rowid WHERE c.language = ?",
+                    [language],
+                ).fetchone()[0]
+                step = max(1, total // per_language)
+                rows = self.db.execute(
+                    "SELECT s.vector FROM sentences s JOIN chunks c ON c.rowid = s.chunk_rowid WHERE c.language = ?"
+                    " AND (s.chunk_rowid * 7 + s.ord) % ? = 0 LIMIT ?",
+                    [language, step, per_language],
+                ).fetchall()
+                if len(rows) >= 3:
+                    out[language] = np.stack([np.frombuffer(r[0], dtype=np.float16) for r in rows]).astype(np.float32)
+        return out
+
+    def sample_chunk_ids(self, per_language: int = 256) -> dict[str, list[str]]:
+        """Up to ``per_language`` chunk ids per language, spread over the catalogue."""
+        out: dict[str, list[str]] = {}
+        with self._lock:
+            for language, total in self.db.execute(
+                "SELECT language, count(*) FROM chunks GROUP BY language"
+            ).fetchall():
+                step = max(1, total // per_language)
+                rows = self.db.execute(
+                    "SELECT chunk_id FROM chunks WHERE language = ? AND rowid % ? = 0 LIMIT ?",
+                    [language, step, per_language],
+                ).fetchall()
+                out[language] = [r[0] for r in rows]
+        return out
+
+    def sample_chunks(self, n: int, seed: int = 13) -> list[tuple[str, str, str, str]]:
+        """(title, heading, text, language) of up to ``n`` chunks spread over the whole catalogue
+        (every k-th by rowid, from a seeded offset): calibration probes come from these."""
+        with self._lock:
+            total = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            step = max(1, total // max(1, n))
+            rows = self.db.execute(
+                "SELECT d.title, c.heading, c.text, c.language FROM chunks c JOIN documents d ON d.id = c.doc_id"
+                " WHERE (c.rowid + ?) % ? = 0 ORDER BY c.rowid LIMIT ?",
+                [seed, step, n],
+            ).fetchall()
+        return [tuple(r) for r in rows]
+
+    def generation(self) -> str:
+        """Changes whenever a document is added, replaced or removed."""
+        with self._lock:
+            row = self.db.execute("SELECT count(*), max(updated_at), sum(chunks) FROM documents").fetchone()
+        return f"{row[0]}:{row[1]}:{row[2]}"
+
     def doc_freq(self, tokens: Sequence[str]) -> tuple[dict[str, int], int]:
         """How many chunks contain each token, and how many chunks there are."""
         return self._doc_freq(tokens, self._keyword_index())
@@ -488,13 +590,31 @@ class Catalog:
 
     # -------------------------------------------------------------------- knowledge gaps and FAQs
     def record_gap(
-        self, question: str, query: str, language: str, closest: Sequence[str], support: float, asked_by: str
+        self,
+        question: str,
+        query: str,
+        language: str,
+        closest: Sequence[str],
+        support: float,
+        asked_by: str,
+        confidence: str = "not_found",
     ) -> int:
+        """A question the knowledge base did not answer: ``confidence`` is "related" (passages
+        shown, no confirmed answer) or "not_found"."""
         with self._lock:
             cur = self.db.execute(
-                "INSERT INTO gaps (question, query, language, closest, support, asked_by, asked_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [question, query, language, json.dumps(list(closest), ensure_ascii=False), support, asked_by, _now()],
+                "INSERT INTO gaps (question, query, language, closest, support, asked_by, asked_at, confidence)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    question,
+                    query,
+                    language,
+                    json.dumps(list(closest), ensure_ascii=False),
+                    support,
+                    asked_by,
+                    _now(),
+                    confidence,
+                ],
             )
         return int(cur.lastrowid or 0)
 

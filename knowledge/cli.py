@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import replies
-from .errors import KnowledgeError
+from .errors import EmptyQuestion, KnowledgeError
 from .kb import IngestResult, KnowledgeBase, problems
 from .loaders import KINDS
 from .settings import Settings
@@ -59,7 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="a grounded answer with citations, or an honest refusal")
     p.add_argument("question", nargs="?")
-    p.add_argument("--batch", type=Path, help="file with one question per line; one JSON object per line out")
+    p.add_argument(
+        "--batch",
+        type=Path,
+        help='file with one question per line, or one JSON object {"question": "...", "history": ["earlier '
+        'question", ...]} per line (each line answered on its own); one JSON object per line out, '
+        '{"error": "..."} for a line that cannot be read',
+    )
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("draft-reply", help="classify a citizen's message and draft a cited reply with its deadline")
@@ -170,12 +176,21 @@ def _progress_bar() -> tuple[Callable[[str, int, int], None] | None, Callable[[]
     return update, close
 
 
-def _print_results(results: list[IngestResult]) -> int:
+def _print_results(results: list[IngestResult], kb: KnowledgeBase | None = None) -> int:
     for r in results:
         print(r.line())
     counts = {s: sum(1 for r in results if r.status == s) for s in ("added", "updated", "unchanged", "failed")}
     print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(results)} files)")
+    if kb is not None and (counts["added"] or counts["updated"]):
+        _calibrate(kb)
     return 1 if counts["failed"] else 0
+
+
+def _calibrate(kb: KnowledgeBase) -> None:
+    """Re-calibrate the support thresholds on the changed documents now, not at the next question."""
+    calibration = kb.calibration()
+    if calibration.seconds:
+        print(f"calibrated on {sum(calibration.probes.values())} probe questions in {calibration.seconds:.1f} s")
 
 
 def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
@@ -187,7 +202,7 @@ def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         results = kb.ingest(args.paths, kind=args.kind, progress=progress, added_by=args.actor)
     finally:
         close()
-    return _print_results(results)
+    return _print_results(results, kb)
 
 
 def cmd_list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
@@ -204,6 +219,8 @@ def cmd_list(kb: KnowledgeBase, args: argparse.Namespace) -> int:
 def cmd_remove(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     doc = kb.remove(args.doc)
     print(f"removed {doc.doc} ({doc.chunks} chunks)")
+    if kb.catalog.counts()[1]:
+        _calibrate(kb)
     return 0
 
 
@@ -235,6 +252,30 @@ def _chat_model(kb: KnowledgeBase) -> Any:
     return make_chat_model(kb.settings)
 
 
+class _BatchLineError(ValueError):
+    "A line of an ``ask --batch`` file that cannot be read as a question"
+
+
+def _batch_line(line: str, number: int) -> tuple[str, list[str]]:
+    """(question, history) of one ``ask --batch`` line: a plain question, or a JSON object
+    ``{"question": "...", "history": ["earlier question", ...]}`` (history optional, oldest first)."""
+    if not line.lstrip().startswith("{"):
+        return line, []
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _BatchLineError(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(item, dict):
+        raise _BatchLineError(f'line {number}: a JSON line must be an object with a "question"')
+    question = item.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise _BatchLineError(f'line {number}: "question" must be a non-empty string')
+    history = item.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise _BatchLineError(f'line {number}: "history" must be a list of strings (earlier questions)')
+    return question, history
+
+
 def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     from .answer import answer
 
@@ -242,11 +283,17 @@ def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     if args.batch:
         if not args.json:
             raise KnowledgeError("ask --batch writes JSON lines: add --json")
-        for line in args.batch.read_text(encoding="utf-8").splitlines():
+        for number, line in enumerate(args.batch.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 print(json.dumps({"answer": "", "grounded": False, "citations": [], "mode": "extractive"}))
                 continue
-            result = answer(kb, line, asked_by=args.actor or "cli", chat_model=chat_model)
+            try:  # a malformed line gets {"error": ...} on its output line, and the batch goes on
+                question, history = _batch_line(line, number)
+                result = answer(kb, question, history=history, asked_by=args.actor or "cli", chat_model=chat_model)
+            except (_BatchLineError, EmptyQuestion) as exc:
+                error = str(exc) if isinstance(exc, _BatchLineError) else f"line {number}: {exc}"
+                print(json.dumps({"error": error}, ensure_ascii=False), flush=True)
+                continue
             print(json.dumps(result.as_json(), ensure_ascii=False), flush=True)
         return 0
     if not args.question:
@@ -257,6 +304,10 @@ def cmd_ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         return 0
     if result.notice:
         print(result.notice)
+    # The outcome first when it is not an answer, so a reader (or grep) cannot take it for one.
+    outcome = {"related": "RELATED PASSAGES, NOT A CONFIRMED ANSWER", "not_found": "NOT FOUND"}
+    if result.confidence in outcome:
+        print(f"[{outcome[result.confidence]}]")
     print(result.text)
     for c in result.citations:
         print(f"[{c.n}] {c.title} ({c.doc}, p.{c.page})")
@@ -297,7 +348,7 @@ def cmd_seed(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     if not results:
         print("sample knowledge base already indexed in this data folder")
         return 0
-    return _print_results(results)
+    return _print_results(results, kb)
 
 
 def cmd_reindex(kb: KnowledgeBase, args: argparse.Namespace) -> int:
@@ -306,7 +357,7 @@ def cmd_reindex(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         results = kb.reindex(progress=progress)
     finally:
         close()
-    return _print_results(results)
+    return _print_results(results, kb)
 
 
 def cmd_check(kb: KnowledgeBase, args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ the CLI prints it on stderr and exits non-zero.
     │   └── NoExtractableText
     ├── DocumentNotFound
     ├── EmbeddingError
+    ├── RerankerUnavailable       the reranker folder could not be loaded or its server used
     ├── StoreUnavailable
     ├── ReindexNeeded
     ├── EmptyQuestion
@@ -65,6 +66,10 @@ class DocumentNotFound(KnowledgeError):
 
 class EmbeddingError(KnowledgeError):
     "The embedding model could not be loaded or reached"
+
+
+class RerankerUnavailable(KnowledgeError):
+    "The reranker (a model folder or a rerank server) could not be loaded, reached or understood"
 
 
 class StoreUnavailable(KnowledgeError):

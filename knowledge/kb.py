@@ -41,6 +41,7 @@ from .errors import (
     StoreUnavailable,
 )
 from .loaders import KINDS, SUPPORTED_SUFFIXES, LoadedDocument, check_file, guess_kind, load_bytes
+from .quotes import quotable
 from .retrieval import DEFAULT_WEIGHTS, FusionWeights, Hit, hybrid_search
 from .settings import Settings
 from .store import VectorStore
@@ -64,6 +65,15 @@ GROUP_BYTES = 64 * 1024 * 1024
 # seconds of embedding, so a batch stops at the first one and the caller shows its message
 # (the CLI: one line on stderr, exit 1) instead of one "failed" line per file.
 STOP_BATCH = (StoreUnavailable, DiskFull, DatabaseLocked)
+# What is embedded. "units" (the default): each chunk's quotable units, so that choosing what to
+# quote compares vectors, and a chunk's vector is the normalised mean of its units' vectors (its
+# own text is embedded only when it has no unit): each token is embedded once. "embed": the
+# chunk's own text as well (about twice the ingest time). "chunks": no unit vectors, as before
+# units had them (for the ingest-cost benchmark only). BENCHMARKS.md "Quotes chosen by meaning".
+CHUNK_VECTORS = "units"
+# Part of the fingerprint an index records: a folder indexed before units had vectors (or with
+# the other chunk-vector recipe) asks for a re-index instead of mixing two kinds of vector.
+INDEX_RECIPE = f"+units-v1-{CHUNK_VECTORS}"
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -96,8 +106,9 @@ class _Prepared:
     loaded: LoadedDocument
     kind: str
     chunks: list[Chunk]
-    texts: list[str]
+    texts: list[str]  # what is embedded: the chunks, then each chunk's quotable units
     added_by: str
+    units: list[list[tuple[int, int]]] = dataclasses.field(default_factory=list)  # per chunk: (start, end)
     slot: int = 0  # its place in ingest()'s results
 
 
@@ -139,6 +150,11 @@ class KnowledgeBase:
         self._store = store
         self._lock = threading.RLock()
         self._write_lock = threading.Lock()
+        self._calibrating = threading.Lock()
+        self._query_vectors: dict[str, Any] = {}
+        self._reference: tuple[str, dict[str, Any]] = ("", {})
+        self._chunk_reference: tuple[str, dict[str, Any]] = ("", {})
+        self._reranker: Any = False  # not made yet
 
     # ------------------------------------------------------------------ lazy parts
     @property
@@ -172,7 +188,8 @@ class KnowledgeBase:
         if built_with is None or self.catalog.counts()[1] == 0:
             return
         if built_with != self.settings.embedding_model or (
-            self._embedder is not None and self.catalog.get_meta("embedding_fingerprint") != self._embedder.fingerprint
+            self._embedder is not None
+            and self.catalog.get_meta("embedding_fingerprint") != self._embedder.fingerprint + INDEX_RECIPE
         ):
             raise ReindexNeeded(
                 f"The knowledge base was indexed with embedding model '{built_with}', but "
@@ -182,7 +199,7 @@ class KnowledgeBase:
 
     def _remember_model(self) -> None:
         self.catalog.set_meta("embedding_model", self.settings.embedding_model)
-        self.catalog.set_meta("embedding_fingerprint", self.embedder.fingerprint)
+        self.catalog.set_meta("embedding_fingerprint", self.embedder.fingerprint + INDEX_RECIPE)
 
     # ------------------------------------------------------------------ reading
     def documents(self) -> list[DocumentRecord]:
@@ -197,6 +214,128 @@ class KnowledgeBase:
     def stored_file(self, doc: DocumentRecord) -> Path:
         return self.settings.data_dir / doc.stored_path
 
+    # ------------------------------------------------------------------ answering support
+    def query_vector(self, text: str) -> Any:
+        """The query embedding of ``text``; the last few are kept, since an answer needs the
+        vector its search just made."""
+        with self._lock:
+            cached = self._query_vectors.get(text)
+        if cached is not None:
+            return cached
+        vector = self.embedder.embed_query(text)
+        with self._lock:
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > 64:
+                self._query_vectors.pop(next(iter(self._query_vectors)))
+        return vector
+
+    def chunk_reference(self) -> dict[str, Any]:
+        """A sample of chunk vectors per language, for the z-scored dense list of search
+        (:func:`knowledge.retrieval.z_dense`); kept until the documents change."""
+        import numpy as np
+
+        generation = self.catalog.generation()
+        with self._lock:
+            if self._chunk_reference[0] == generation:
+                return self._chunk_reference[1]
+        reference = {}
+        for language, ids in self.catalog.sample_chunk_ids().items():
+            found = self.store.vectors(ids)
+            if len(found) >= 8:
+                matrix = np.stack(list(found.values())).astype(np.float32)
+                reference[language if language in ("zh", "en") else "other"] = matrix / np.maximum(
+                    np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9
+                )
+        with self._lock:
+            self._chunk_reference = (generation, reference)
+        return reference
+
+    def unit_reference(self) -> dict[str, Any]:
+        """A sample of unit vectors per language (:meth:`Catalog.unit_sample`), kept until the
+        documents change."""
+        generation = self.catalog.generation()
+        with self._lock:
+            if self._reference[0] != generation:
+                self._reference = (generation, self.catalog.unit_sample())
+            return self._reference[1]
+
+    @property
+    def reranker(self) -> Any:
+        """The configured reranker (APP_RERANKER_MODEL / APP_RERANKER_URL), or None."""
+        if self._reranker is False:
+            with self._lock:
+                if self._reranker is False:
+                    from .rerank import make_reranker
+
+                    self._reranker = make_reranker(self.settings)
+        return self._reranker
+
+    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """``hits`` in the reranker's order, each with its score; unchanged without a reranker or
+        when it fails (logged: the answer then rests on the other evidence)."""
+        if self.reranker is None or not hits:
+            return hits
+        from .rerank import rerank
+
+        try:
+            ranked = rerank(self.reranker, query, hits, text=lambda h: f"{h.title}\n{h.text}")
+        except KnowledgeError as exc:
+            log.warning("Reranker skipped for this question: %s", exc)
+            return hits
+        return [dataclasses.replace(hit, rerank_score=score) for hit, score in ranked]
+
+    def calibration(self) -> Any:
+        """This knowledge base's calibrated thresholds (:mod:`knowledge.calibration`), made now if
+        the documents changed since the last one."""
+        from .calibration import DEFAULT, META_KEY, Calibration
+
+        if self.catalog.counts()[1] == 0:
+            return DEFAULT
+        stored = Calibration.from_json(self.catalog.get_meta(META_KEY) or "")
+        if stored is not None and stored.generation == self._generation():
+            return stored
+        return self.calibrate()
+
+    def calibrate_soon(self) -> threading.Thread:
+        """Calibrate in a background thread (after an upload in the app: the page does not wait;
+        a question asked meanwhile waits for it)."""
+
+        def run() -> None:
+            try:
+                if self.catalog.counts()[1]:
+                    self.calibration()
+            except Exception as exc:  # a closed or locked store: the next question calibrates again
+                log.warning("Calibration after a change failed: %s", exc)
+
+        thread = threading.Thread(target=run, name="calibrate", daemon=True)
+        thread.start()
+        return thread
+
+    def _generation(self) -> str:
+        reranker = getattr(self.reranker, "name", "")
+        return f"{self.catalog.generation()}|{self.settings.embedding_model}|{reranker}"
+
+    def calibrate(self) -> Any:
+        """Probe the knowledge base with questions made from its own documents and store the
+        thresholds (after every ingest; answering calibrates first if the documents changed)."""
+        from .answer import measure
+        from .calibration import META_KEY, Calibration, calibrate
+        from .quotes import quotable
+
+        with self._calibrating:
+            generation = self._generation()
+            stored = Calibration.from_json(self.catalog.get_meta(META_KEY) or "")
+            if stored is not None and stored.generation == generation:
+                return stored  # made by another thread while this one waited
+            units = [
+                (u.text, language)
+                for title, heading, text, language in self.catalog.sample_chunks(300)
+                for u in quotable(text, title, heading)
+            ]
+            result = calibrate(units, lambda q: measure(self, q)[2], generation)
+            self.catalog.set_meta(META_KEY, result.to_json())
+            return result
+
     def search(
         self, query: str, k: int = 5, *, mode: str = "hybrid", weights: FusionWeights = DEFAULT_WEIGHTS
     ) -> list[Hit]:
@@ -204,7 +343,14 @@ class KnowledgeBase:
         if self.catalog.counts()[1] == 0:
             return []
         hits = hybrid_search(
-            query, catalog=self.catalog, store=self.store, embedder=self.embedder, k=k, mode=mode, weights=weights
+            query,
+            catalog=self.catalog,
+            store=self.store,
+            embedder=_Queries(self),
+            k=k,
+            mode=mode,
+            weights=weights,
+            reference=self.chunk_reference(),
         )
         self.check_model()  # the embedder may have just loaded: compare its real fingerprint
         return hits
@@ -435,8 +581,12 @@ class KnowledgeBase:
         # Again, now that the embedder is loaded: the same model on another engine (int8)
         # has another fingerprint, and its vectors must not join the old ones.
         self.check_model()
-        texts = [embedding_text(loaded.title, c.heading, c.text) for c in chunks]
-        return _Prepared(path, name, data, sha, old, loaded, doc_kind, chunks, texts, added_by)
+        units = [quotable(c.text, loaded.title, c.heading) if CHUNK_VECTORS != "chunks" else [] for c in chunks]
+        own = [c for c, found in zip(chunks, units, strict=True) if CHUNK_VECTORS != "units" or not found]
+        texts = [embedding_text(loaded.title, c.heading, c.text) for c in own]
+        texts += [u.text for found in units for u in found]
+        spans = [[(u.start, u.end) for u in found] for found in units]
+        return _Prepared(path, name, data, sha, old, loaded, doc_kind, chunks, texts, added_by, spans)
 
     def _commit(self, prepared: _Prepared, vectors: Any) -> IngestResult:
         """Write one embedded file: the steps in the module docstring, whole or not at all."""
@@ -451,7 +601,8 @@ class KnowledgeBase:
                 self.store.delete_version(sha)  # forced re-ingest: drop stale ids first
             ids = chunk_ids(sha, len(chunks))
             meta = [{"sha": sha, "language": c.language, "page": c.page, "kind": p.kind} for c in chunks]
-            self.store.add(ids, vectors, meta)
+            chunk_vectors, sentences = _split_vectors(p.units, vectors)
+            self.store.add(ids, chunk_vectors, meta)
             self._remember_model()
             fields = {
                 "doc": name,
@@ -465,7 +616,7 @@ class KnowledgeBase:
                 "meta": loaded.meta,
                 "added_by": p.added_by,
             }
-            record = self.catalog.replace_document(fields, chunks, title=loaded.title, old=old)
+            record = self.catalog.replace_document(fields, chunks, title=loaded.title, old=old, sentences=sentences)
         except BaseException:
             try:
                 if self.catalog.find_by_sha(sha) is None:
@@ -556,7 +707,7 @@ class KnowledgeBase:
             docs = self.documents()
             self.store.drop()
             self.catalog.set_meta("embedding_model", self.settings.embedding_model)
-            self.catalog.set_meta("embedding_fingerprint", self.embedder.fingerprint)
+            self.catalog.set_meta("embedding_fingerprint", self.embedder.fingerprint + INDEX_RECIPE)
             for doc in docs:
                 path = self.stored_file(doc)
                 results.append(
@@ -640,6 +791,40 @@ PROBLEM_KEYS = (
 def problems(report: dict[str, int]) -> dict[str, int]:
     """The non-zero disagreements in a :meth:`KnowledgeBase.verify` report (empty: all indexes agree)."""
     return {key: report[key] for key in PROBLEM_KEYS if report.get(key)}
+
+
+class _Queries:
+    """The embedder as search uses it: query vectors through the knowledge base's cache."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+
+    def embed_query(self, text: str) -> Any:
+        return self._kb.query_vector(text)
+
+
+def _split_vectors(units: list[list[tuple[int, int]]], vectors: Any) -> tuple[Any, list[list[tuple[int, int, bytes]]]]:
+    """The chunks' vectors and each chunk's units with their vectors (as float16 bytes: half the
+    space, a cosine moves by less than 1e-3), from what :meth:`KnowledgeBase._prepare` embedded:
+    the chunks that are embedded themselves first, then every unit."""
+    import numpy as np
+
+    own = sum(1 for spans in units if CHUNK_VECTORS != "units" or not spans)
+    chunk_vectors, sentences = [], []
+    i, j = 0, own
+    for spans in units:
+        mine = vectors[j : j + len(spans)]
+        j += len(spans)
+        sentences.append(
+            [(a, b, np.asarray(v, dtype=np.float16).tobytes()) for (a, b), v in zip(spans, mine, strict=True)]
+        )
+        if CHUNK_VECTORS != "units" or not spans:
+            chunk_vectors.append(vectors[i])
+            i += 1
+        else:
+            mean = np.asarray(mine, dtype=np.float32).mean(axis=0)
+            chunk_vectors.append(mean / (float(np.linalg.norm(mean)) or 1.0))
+    return np.asarray(chunk_vectors, dtype=np.float32).reshape(len(units), -1), sentences
 
 
 def _one_line(message: str, name: str) -> str:

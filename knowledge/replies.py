@@ -21,9 +21,11 @@ sentence of the cited page; what only the office knows is a placeholder (【办�
 [office to fill in]) for a person to fill in before anything is sent. The rules cited (deadline,
 what a reply contains, escalation, legal channels, personal data) are found by searching for
 their wording and prefer a policy to a post that repeats it. What the knowledge base says about
-the message's own subject (the chat's search and support test) goes into the reply only for a
-consultation; for a complaint, report or suggestion it is listed in the notes for staff to check,
-since only the responsible office can answer those.
+the message's own subject has the chat's three outcomes (``ReplyDraft.confidence``): "answered"
+passages go into the reply only for a consultation (for a complaint, report or suggestion only the
+responsible office can answer, so staff see them as passages to check); "related" passages (on the
+topic, but no confirmed answer) are shown to staff to check and never go into the reply, whose
+answer stays a placeholder; "not_found" says that nothing in the knowledge base answers it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from typing import TYPE_CHECKING
 
 import chinese_calendar
 
-from .answer import Citation, idf_table, judge, lookup_tokens, ui_language
+from .answer import Citation, assess, ui_language
 from .chunking import sentence_spans
 from .errors import KnowledgeError
 from .retrieval import Hit
@@ -301,7 +303,10 @@ TEXTS = {
         "note_check": "发出前：填好全部【】占位内容，经科室负责人审核。",
         "note_estimated": "注意：节假日日历尚无该年份数据，截止日期只扣除了周末，未计入法定节假日和调休，"
         "请按国务院办公厅公布的放假安排核对（升级 chinese-calendar 后可自动计算）。",
-        "note_related": "知识库中可能相关的内容（核实后再决定是否写入答复）：《{title}》：{text}",
+        "topic_quoted": "知识库有答复依据，已引用进答复：",
+        "topic_answered": "知识库中有相关规定（投诉、举报、建议须由承办部门答复，未写入答复，核实后再使用）：",
+        "topic_related": "知识库中只有相关段落，不能确认就是答案（未写入答复，核实后再使用）：",
+        "topic_not_found": "知识库中没有找到与留言事项相关的内容，答复结论由承办单位填写。",
         "note_escalate": "留言涉及安全隐患、突发事件、群体诉求、媒体关注或极端言论："
         "2小时内报告科室负责人和区政府办公室。",
         "note_privacy": "留言含手机号、身份证号或车牌号等个人信息：答复和公开时不得披露。",
@@ -331,8 +336,12 @@ TEXTS = {
         "note_estimated": "Note: the holiday calendar has no data for that year yet, so the deadline skips weekends "
         "only, not public holidays or swapped working days - check it against the State Council's holiday notice "
         "(updating chinese-calendar makes it exact again).",
-        "note_related": "Possibly related in the knowledge base (check it before using it in the reply): "
-        '"{title}": {text}',
+        "topic_quoted": "The knowledge base answers the message's subject, quoted in the reply:",
+        "topic_answered": "The knowledge base covers the message's subject; only the office can answer this kind "
+        "of message, so it is not in the reply (check before using):",
+        "topic_related": "Related passages only, not a confirmed answer (not in the reply; check before using):",
+        "topic_not_found": "Nothing in the knowledge base answers the message's subject: the office fills in "
+        "the answer.",
         "note_escalate": "The message mentions a hazard, an emergency, a group demand, the media or self-harm: "
         "report it to the section chief and the District Government Office within 2 hours.",
         "note_privacy": "The message contains a phone number, ID number or licence plate: never repeat it "
@@ -357,12 +366,34 @@ class ReplyDraft:
     cues: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # for the staff member, not the citizen; may cite too
     escalate: bool = False
+    # What the knowledge base says about the message's own subject, as the chat would answer it:
+    # "answered", "related" or "not_found"; ``topic`` numbers the citations of those passages.
+    confidence: str = "not_found"
+    topic: tuple[int, ...] = ()
+
+    @property
+    def quoted(self) -> bool:
+        """Whether the topic's passages are in the reply: a confirmed answer to a consultation."""
+        return self.confidence == "answered" and self.category == "consultation"
+
+    def topic_citations(self) -> tuple[Citation, ...]:
+        return tuple(c for c in self.citations if c.n in self.topic)
+
+    def topic_line(self) -> str:
+        """The outcome for staff in one line, in the message's language, with the passages' [n]."""
+        texts = TEXTS[self.language]
+        if self.confidence == "not_found" or not self.topic:
+            return texts["topic_not_found"]
+        key = "topic_quoted" if self.quoted else "topic_" + self.confidence
+        return texts[key] + " " + " ".join(f"[{n}]" for n in self.topic)
 
     def as_json(self) -> dict[str, object]:
         return {
             "category": self.category,
+            "confidence": self.confidence,
             "reply": self.reply,
             "citations": [c.as_json() for c in self.citations],
+            "topic_citations": list(self.topic),
             "deadline": self.deadline.isoformat(),
             "working_days": self.working_days,
         }
@@ -382,18 +413,13 @@ class _Cites:
         return len(self.items)
 
 
-def _topic_sentences(kb: KnowledgeBase, message: str) -> list[tuple[Hit, str]]:
-    """What the knowledge base says about the message's own subject, with the chat's search and
-    support test: nothing when the support is too weak (the office then writes the answer)."""
-    hits = kb.search(message, k=6)
-    if not hits:
-        return []
-    doc_freq, total = kb.catalog.doc_freq(lookup_tokens(message))
-    unseen = frozenset(t for t, n in doc_freq.items() if n == 0)
-    support, chosen = judge(message, hits, idf_table(doc_freq, total), unseen)
-    if not support.supported:
-        return []
-    return [(hits[c.hit_index], c.text) for c in chosen[:2]]
+def _topic(kb: KnowledgeBase, message: str) -> tuple[str, list[tuple[Hit, str]]]:
+    """What the knowledge base says about the message's own subject, decided as the chat decides
+    (:func:`knowledge.answer.assess`): the outcome and up to two of the sentences it would quote."""
+    found = assess(kb, message)
+    if found.confidence not in ("answered", "related") or not found.chosen:
+        return "not_found", []
+    return found.confidence, [(found.hits[c.hit_index], c.text) for c in found.chosen[:2]]
 
 
 def draft_reply(kb: KnowledgeBase, message: str, *, received: dt.date | None = None) -> ReplyDraft:
@@ -429,10 +455,14 @@ def draft_reply(kb: KnowledgeBase, message: str, *, received: dt.date | None = N
         return texts["date"].format(d=day)
 
     paragraphs = [texts["greeting"], texts["thanks"] + texts["space"] + texts[found.category]]
-    related = _topic_sentences(kb, message)
-    if found.category == "consultation":  # the knowledge base may answer a question; other kinds need the office
-        for hit, sentence in related:
-            paragraphs.append(texts["basis"].format(title=hit.title, text=sentence) + f" [{cites.add(hit, sentence)}]")
+    confidence, sentences = _topic(kb, message)
+    topic: list[int] = []
+    # Only a confirmed answer to a question goes into the reply; other kinds need the office, and
+    # related passages are for staff to check (the reply keeps its placeholder).
+    if confidence == "answered" and found.category == "consultation":
+        for hit, sentence in sentences:
+            topic.append(cites.add(hit, sentence))
+            paragraphs.append(texts["basis"].format(title=hit.title, text=sentence) + f" [{topic[-1]}]")
     legal = bool(_LEGAL.search(message))
     if legal:
         paragraphs.append(texts["legal"] + cite(RULES["legal"]))
@@ -446,14 +476,11 @@ def draft_reply(kb: KnowledgeBase, message: str, *, received: dt.date | None = N
         notes.append(texts["note_escalate"] + cite(RULES["escalate"]))
     if _PERSONAL.search(message):
         notes.append(texts["note_privacy"] + cite(RULES["privacy"]))
-    if found.category != "consultation":
-        for hit, sentence in related:
-            notes.append(
-                texts["note_related"].format(title=hit.title, text=sentence) + f" [{cites.add(hit, sentence)}]"
-            )
     if estimated:
         notes.insert(0, texts["note_estimated"])
     notes.append(texts["note_check"] + cite(RULES["forbidden"]))
+    if not topic:  # passages for staff only: numbered after those of the reply and the notes
+        topic = [cites.add(hit, sentence) for hit, sentence in sentences]
     return ReplyDraft(
         message,
         found.category,
@@ -467,6 +494,8 @@ def draft_reply(kb: KnowledgeBase, message: str, *, received: dt.date | None = N
         found.cues,
         tuple(notes),
         escalate,
+        confidence,
+        tuple(dict.fromkeys(topic)),
     )
 
 
@@ -498,6 +527,7 @@ def cmd_draft_reply(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     print()
     print(draft.reply)
     print()
+    print(f"- {draft.topic_line()}")
     for note in draft.notes:
         print(f"- {note}")
     for c in draft.citations:

@@ -1,20 +1,20 @@
-"""Hybrid search: dense vectors and keywords, fused by weighted reciprocal rank.
+"""Hybrid search: dense vectors and keywords, fused by reciprocal rank.
 
-Five ranked lists feed the fusion:
+Two ranked lists feed the fusion:
 
-1. dense, all chunks;
-2. dense, chunks in the *other* language only: a multilingual model scores any
-   same-language passage above a passage in the other language, relevant or not, so
-   without this list a Chinese question never reaches an English answer (or the
-   reverse), while within the other language the right passage usually ranks first;
-3. keywords (BM25 over jieba words, CJK characters and stemmed English), all chunks;
-4. keywords translated through the trade glossary, other-language chunks only;
-5. keywords replaced by their same-language synonyms ("publish" -> post, release), with a
-   low weight: it only rescues a chunk that says the same thing in other words.
+1. dense, over every language at once, each chunk ranked by how far its cosine with the
+   question stands above the question's cosines with ordinary chunks *of the same language*
+   (a z-score against a sample of that language's chunks). A multilingual model scores any
+   same-language passage above a passage in the other language, relevant or not, so ranking
+   raw cosines never lets a Chinese question reach an English answer; within a language, the
+   z-score keeps the cosine's order, and across languages it compares like with like;
+2. keywords (BM25 over jieba words, CJK characters and stemmed English).
 
-Each list contributes ``weight / (rrf_k + rank)``; weights were tuned on the evaluation
-set in ``bench/`` (see BENCHMARKS.md). This one function is what the CLI, the chat and
-every later feature call.
+Each list contributes ``weight / (rrf_k + rank)`` with equal weights: one constant, ``rrf_k``,
+measured on both development sets (BENCHMARKS.md "Retrieval"). The bilingual glossary's
+keyword list (``lexical_cross``) and the language-partitioned dense list (``dense_cross``,
+used when no language sample is given) remain as options for the ablation; off by default.
+This one function is what the CLI, the chat and every later feature call.
 """
 
 from __future__ import annotations
@@ -22,30 +22,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from .catalog import Catalog, ChunkRecord, DocumentRecord
-from .embeddings import Embedder
 from .language import detect_language
-from .lexical import synonym_tokens, tokenize, translate_tokens
+from .lexical import tokenize, translate_tokens
 from .store import VectorStore
 
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """Chosen by bench/tune_fusion.py on the evaluation set (BENCHMARKS.md, "Fusion")."""
+    """The lists and their weights (BENCHMARKS.md "Retrieval" has the ablation)."""
 
-    dense: float = 0.5
-    dense_cross: float = 0.7
-    lexical: float = 0.5
-    lexical_cross: float = 0.3
-    lexical_synonyms: float = 0.2
+    dense: float = 1.0
+    dense_cross: float = 1.0  # only without a language sample (z-scored dense list)
+    lexical: float = 1.0
+    lexical_cross: float = 0.0  # the glossary's translations: helps the sample set only
     candidates: int = 30
     method: str = "rrf"  # or "score"
     rrf_k: int = 5  # small: with 30 candidates per list, k=60 flattens rank differences away
     cross_candidates: int = 10
+    z_dense: bool = True  # rank dense hits by their z-score within their language (needs a sample)
 
 
 DEFAULT_WEIGHTS = FusionWeights()
@@ -65,6 +64,7 @@ class Hit:
     similarity: float  # cosine similarity of query and chunk vectors, in [-1, 1]
     lexical: float = 0.0  # BM25 score (0 when the chunk had no keyword match)
     sources: tuple[str, ...] = field(default=())
+    rerank_score: float | None = None  # set when a reranker reordered the hits
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -80,22 +80,64 @@ class Hit:
 RankedLists = dict[str, list[tuple[str, float]]]
 
 
+class QueryEmbedder(Protocol):
+    """All that search needs of an embedder."""
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
 def candidate_lists(
     query: str,
     *,
     catalog: Catalog,
     store: VectorStore,
-    embedder: Embedder,
+    embedder: QueryEmbedder,
     mode: str = "hybrid",
-    depth: int = 30,
-    cross_depth: int = 10,
+    weights: FusionWeights = DEFAULT_WEIGHTS,
+    reference: Reference | None = None,
 ) -> RankedLists:
     """The ranked lists that fusion combines, each (chunk_id, score) best first."""
-    return _candidates(query, catalog, store, embedder, mode, depth, cross_depth)[0]
+    return _candidates(query, catalog, store, embedder, mode, weights, reference)[0]
+
+
+# Per language: a sample of that language's chunk vectors (see :func:`z_dense`).
+Reference = dict[str, np.ndarray]
+
+
+def z_dense(
+    qvec: np.ndarray, per_language: dict[str, list[tuple[str, float]]], reference: Reference, n: int
+) -> list[tuple[str, float]]:
+    """One dense list over all languages, ranked by each chunk's z-score: its cosine against the
+    question's cosines with ``reference``, the sample of chunks of its own language. A language
+    without a sample of its own is compared with all the samples together."""
+    qn = qvec / (float(np.linalg.norm(qvec)) or 1.0)
+    levels: dict[str, tuple[float, float]] = {}
+    pooled = []
+    for language, matrix in reference.items():
+        sims = matrix @ qn
+        pooled.append(sims)
+        levels[language] = (float(sims.mean()), max(float(sims.std()), 1e-3))
+    if pooled:
+        every = np.concatenate(pooled)
+        fallback = (float(every.mean()), max(float(every.std()), 1e-3))
+    else:
+        fallback = (0.0, 1.0)
+    merged: list[tuple[str, float]] = []
+    for language, items in per_language.items():
+        mean, spread = levels.get(language, fallback)
+        merged.extend((cid, (sim - mean) / spread) for cid, sim in items)
+    merged.sort(key=lambda item: item[1], reverse=True)
+    return merged[:n]
 
 
 def _candidates(
-    query: str, catalog: Catalog, store: VectorStore, embedder: Embedder, mode: str, depth: int, cross_depth: int
+    query: str,
+    catalog: Catalog,
+    store: VectorStore,
+    embedder: QueryEmbedder,
+    mode: str,
+    weights: FusionWeights,
+    reference: Reference | None,
 ) -> tuple[RankedLists, np.ndarray]:
     """The ranked lists and the query vector (hits' similarities need it in every mode).
 
@@ -105,19 +147,24 @@ def _candidates(
     costs about the slower of the two sides. The in-memory copy takes a few milliseconds, less
     than the hand-off saves: inline, a whole search at 100k chunks took 48.2 / 58.9 ms p50 / p95
     against 49.0 / 60.6 ms on the worker (``bench/keyword_side.py``)."""
+    depth, cross_depth = weights.candidates, weights.cross_candidates
     language = detect_language(query)
     other = {"zh": "en", "en": "zh"}.get(language) if mode == "hybrid" else None
+    glossary = other if weights.lexical_cross else None
     lexical = None
     if mode in ("hybrid", "lexical"):
         pool = _INLINE if catalog.keywords_in_memory else _POOL
-        lexical = pool.submit(_keyword_lists, query, catalog, mode, other, depth, cross_depth)
+        lexical = pool.submit(_keyword_lists, query, catalog, glossary, depth, cross_depth)
     lists: RankedLists = {}
     try:
         qvec = embedder.embed_query(query)
         if mode in ("hybrid", "dense"):
-            lists["dense"] = store.query(qvec, depth)
-            if other:
-                lists["dense_cross"] = store.query(qvec, cross_depth, other)
+            if reference:
+                lists["dense"] = z_dense(qvec, store.query_buckets(qvec, depth), reference, depth)
+            else:
+                lists["dense"] = store.query(qvec, depth)
+                if other and weights.dense_cross:
+                    lists["dense_cross"] = store.query(qvec, cross_depth, other)
     finally:
         if lexical is not None:
             lists.update(lexical.result())  # waited for even when the dense side failed
@@ -143,35 +190,29 @@ class _Inline:
 _INLINE = _Inline()
 
 
-def _keyword_lists(
-    query: str, catalog: Catalog, mode: str, other: str | None, depth: int, cross_depth: int
-) -> RankedLists:
+def _keyword_lists(query: str, catalog: Catalog, glossary: str | None, depth: int, cross_depth: int) -> RankedLists:
     tokens = tokenize(query)
     lists: RankedLists = {"lexical": catalog.keyword_search(tokens, depth)}
-    translated = translate_tokens(tokens) if other else []
+    translated = translate_tokens(tokens) if glossary else []
     if translated:
-        lists["lexical_cross"] = catalog.keyword_search(translated, cross_depth, language=other)
-    similar = synonym_tokens(tokens) if mode == "hybrid" else []
-    if similar:
-        lists["lexical_synonyms"] = catalog.keyword_search(similar, cross_depth)
+        lists["lexical_cross"] = catalog.keyword_search(translated, cross_depth, language=glossary)
     return lists
 
 
 # A list that only rescues chunks the general list it stands beside missed.
-_RESCUES = {"dense_cross": "dense", "lexical_cross": "lexical", "lexical_synonyms": "lexical"}
+_RESCUES = {"dense_cross": "dense", "lexical_cross": "lexical"}
 
 
 def fuse_lists(lists: RankedLists, weights: FusionWeights) -> dict[str, float]:
-    """Fused score per chunk. A cross-language (or synonym) list only rescues chunks its general
-    list missed: a chunk already in the general list's top ``cross_candidates`` is not counted
-    twice (in a small knowledge base every chunk is in every list)."""
+    """Fused score per chunk. A cross-language list only rescues chunks its general list missed:
+    a chunk already in the general list's top ``cross_candidates`` is not counted twice (in a
+    small knowledge base every chunk is in every list)."""
     ranked = []
     for name, weight in (
         ("dense", weights.dense),
         ("lexical", weights.lexical),
         ("dense_cross", weights.dense_cross),
         ("lexical_cross", weights.lexical_cross),
-        ("lexical_synonyms", weights.lexical_synonyms),
     ):
         results = lists.get(name, [])
         if name in _RESCUES:
@@ -188,16 +229,17 @@ def hybrid_search(
     *,
     catalog: Catalog,
     store: VectorStore,
-    embedder: Embedder,
+    embedder: QueryEmbedder,
     k: int = 5,
     mode: str = "hybrid",
     weights: FusionWeights = DEFAULT_WEIGHTS,
+    reference: Reference | None = None,
 ) -> list[Hit]:
     """The ``k`` best chunks for ``query``; ``mode`` is 'hybrid', 'dense' or 'lexical' (for evaluation)."""
     query = query.strip()
     if not query or k <= 0:
         return []
-    lists, qvec = _candidates(query, catalog, store, embedder, mode, weights.candidates, weights.cross_candidates)
+    lists, qvec = _candidates(query, catalog, store, embedder, mode, weights, reference if weights.z_dense else None)
     fused = fuse_lists(lists, weights)
     sources: dict[str, list[str]] = {}
     for name, results in lists.items():

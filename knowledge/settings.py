@@ -17,10 +17,16 @@ from typing import Any
 from .errors import ConfigError
 
 EMBEDDING_ENGINES = ("auto", "onnx", "onnx-int8", "torch")
+RERANKER_APIS = ("auto", "tei", "cohere")
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def _setting(default: Any, help: str, env: str | None = None) -> Any:
+    """A setting read from ``APP_<NAME>``, or from ``env`` when the variable's name must differ."""
+    return field(default=default, metadata={"help": help, "env": env})
+
+
+def _env_name(f: dataclasses.Field[Any]) -> str:
+    return f.metadata.get("env") or "APP_" + f.name.upper()
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,29 @@ class Settings:
     llm_api_key: str = _setting("", "API key for the LLM endpoint.")
     llm_provider: str = _setting("openai", "'openai' (any OpenAI-compatible server) or 'ollama'.")
     llm_timeout_s: float = _setting(30.0, "Seconds before an LLM call is abandoned and the extractive answer is used.")
+    reranker_model: str = _setting(
+        "",
+        "Folder with a cross-encoder reranker copied to this machine (e.g. /srv/models/bge-reranker-v2-m3); "
+        "empty = no reranker (the default, model-free). Not together with APP_RERANKER_URL.",
+    )
+    reranker_url: str = _setting(
+        "", "Rerank server (TEI, Xinference, vLLM, Jina-compatible), e.g. http://127.0.0.1:9997; empty = none."
+    )
+    reranker_api: str = _setting(
+        "auto",
+        "Request shape for APP_RERANKER_URL: 'tei' (POST /rerank, texts), 'cohere' (POST /v1/rerank, documents: "
+        "Xinference, vLLM, Jina), or 'auto' (chosen by the URL's ending, then by what the server accepts).",
+    )
+    reranker_model_name: str = _setting(
+        "", "Model name sent to the rerank server (the Xinference model UID, vLLM's served name).", "APP_RERANKER_NAME"
+    )
+    reranker_api_key: str = _setting("", "API key for the rerank server, sent as a Bearer token.")
+    reranker_timeout_s: float = _setting(10.0, "Seconds to wait for the rerank server before giving up.")
+    llm_judge: bool = _setting(
+        True,
+        "With an LLM configured: ask it, before answering, whether the quoted passages state what the question "
+        "asks; a 'no' shows them as related passages instead of an answer.",
+    )
     idle_minutes: float = _setting(30.0, "Minutes without activity after which the app signs a user out.")
     auth: str = _setting(
         "local",
@@ -70,6 +99,19 @@ class Settings:
             )
         if self.idle_minutes <= 0:
             raise ConfigError("APP_IDLE_MINUTES must be a positive number of minutes")
+        if self.reranker_model and self.reranker_url:
+            raise ConfigError(
+                "APP_RERANKER_MODEL and APP_RERANKER_URL are both set - keep one: "
+                "a reranker folder on this machine or a rerank server"
+            )
+        if self.reranker_url and not self.reranker_url.startswith(("http://", "https://")):
+            raise ConfigError(f"APP_RERANKER_URL={self.reranker_url!r} must start with http:// or https://")
+        if self.reranker_api not in RERANKER_APIS:
+            raise ConfigError(
+                f"APP_RERANKER_API={self.reranker_api!r} is not valid - use one of {', '.join(RERANKER_APIS)}"
+            )
+        if self.reranker_timeout_s <= 0:
+            raise ConfigError("APP_RERANKER_TIMEOUT_S must be a positive number of seconds")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -77,10 +119,11 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
-            raw = env.get("APP_" + f.name.upper())
+            name = _env_name(f)
+            raw = env.get(name)
             if raw is None or raw == "":
                 continue
-            values[f.name] = _convert(f.name, f.default, raw)
+            values[f.name] = _convert(name, f.default, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "data_dir" in values:
             values["data_dir"] = Path(values["data_dir"])
@@ -115,10 +158,10 @@ class Settings:
     @classmethod
     def describe(cls) -> list[tuple[str, Any, str]]:
         """(variable, default, help) for every setting, for docs and --help."""
-        return [("APP_" + f.name.upper(), f.default, f.metadata["help"]) for f in dataclasses.fields(cls)]
+        return [(_env_name(f), f.default, f.metadata["help"]) for f in dataclasses.fields(cls)]
 
 
-def _convert(name: str, default: Any, raw: str) -> Any:
+def _convert(variable: str, default: Any, raw: str) -> Any:
     try:
         if isinstance(default, bool):
             return raw.strip().lower() in {"1", "true", "yes", "on"}
@@ -129,5 +172,5 @@ def _convert(name: str, default: Any, raw: str) -> Any:
         if isinstance(default, Path):
             return Path(raw)
     except ValueError as exc:
-        raise ConfigError(f"APP_{name.upper()}={raw!r} is not a valid {type(default).__name__}") from exc
+        raise ConfigError(f"{variable}={raw!r} is not a valid {type(default).__name__}") from exc
     return raw

@@ -134,6 +134,20 @@ class VectorStore:
         found.sort(key=lambda item: item[1], reverse=True)
         return found[:n]
 
+    def query_buckets(self, vector: np.ndarray, n: int) -> dict[str, list[tuple[str, float]]]:
+        """(id, cosine similarity) of the ``n`` nearest vectors in each language's collection."""
+        out: dict[str, list[tuple[str, float]]] = {}
+        for bucket in BUCKETS:
+            result = self._guard(
+                "search",
+                self.collections[bucket].query,
+                query_embeddings=[vector.tolist()],
+                n_results=n,
+                include=["distances"],
+            )
+            out[bucket] = [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+        return out
+
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         for collection in self.collections.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
@@ -17,12 +18,16 @@ def open_page(
     lang: str | None = "en",
     last_seen: float | None = None,
     timeout: float = 60,
+    state: dict[str, Any] | None = None,
 ) -> AppTest:
     """Run ``script`` (relative to the repository) once: as ``username`` (None: signed out), with the
-    interface in ``lang`` (None: let the app choose), the session last active at ``last_seen``."""
+    interface in ``lang`` (None: let the app choose), the session last active at ``last_seen``, and
+    ``state`` put into the session first."""
     at = AppTest.from_file(str(ROOT / script), default_timeout=timeout)
     if username:
         at.session_state["auth"] = {"username": username, "last_seen": last_seen or time.time()}
     if lang:
         at.session_state["lang"] = lang
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     return at.run()

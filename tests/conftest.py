@@ -45,6 +45,16 @@ def kb(settings: Settings, e5: Embedder):
     base.close()
 
 
+@pytest.fixture(scope="session")
+def outcomes_kb(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> tuple[Path, dict[str, str]]:
+    """A knowledge base built once (tests/outcomes.py) with a question for each of the chat's
+    outcomes: (its data folder, to copy with ``outcomes.copy_into``; outcome -> question)."""
+    from tests import outcomes
+
+    data = tmp_path_factory.mktemp("outcomes") / "data"
+    return data, outcomes.build(data, e5)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from knowledge.answer import TEXTS, Answer, Citation
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
+from tests import outcomes
 from tests.apptest import open_page
 from tests.filemakers import make_pdf
 from trainer.accounts import Accounts
@@ -246,6 +248,102 @@ def test_document_markup_is_never_rendered(people: Accounts, kb: KnowledgeBase, 
     assert "2 working days" in rendered
     assert "img src" in rendered  # shown, as text: every markup character arrives escaped
     assert not re.search(r"(?<!\\)[<>\[\]!]", rendered.replace("**Sources**", ""))
+
+
+# ---------------------------------------------------------------------- the three outcomes
+MARKUP = "Replies within 2 working days <img src=x onerror=alert(1)> [click](javascript:alert(1))."
+CITED = Citation(1, "rules.pdf", "Reply <b>rules</b>", 2, MARKUP)
+CLOSEST = (("rules.pdf", "Reply <b>rules</b>"),)
+
+
+def made_answer(confidence: str, lang: str = "en") -> Answer:
+    """An Answer as knowledge.answer makes each outcome (text, citations, closest documents)."""
+    question = "回复期限是多少？" if lang == "zh" else "What is the reply deadline?"
+    texts = TEXTS[lang]
+    if confidence == "answered":
+        return Answer(question, f"{texts['intro']}\n- {MARKUP} [1]", True, (CITED,), "extractive", lang)
+    if confidence == "related":
+        text = f"{texts['related']}\n- {MARKUP} [1]"
+        return Answer(question, text, False, (CITED,), "extractive", lang, closest=CLOSEST, confidence="related")
+    text = f"{texts['refusal']}\n{texts['closest']}\n- Reply <b>rules</b> (rules.pdf)"
+    return Answer(question, text, False, (), "extractive", lang, closest=CLOSEST, confidence="not_found")
+
+
+def shown(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in [*at.markdown, *at.warning, *at.error, *at.info])
+
+
+@pytest.mark.parametrize(
+    ("confidence", "lang", "box", "heading"),
+    [
+        ("answered", "en", None, "**Sources**"),
+        ("related", "en", "warning", "Related passages — not a confirmed answer"),
+        ("related", "zh", "warning", "相关段落（未确认为答案）"),
+        ("not_found", "en", "error", "Not found in the knowledge base"),
+        ("not_found", "zh", "error", "知识库中没有找到依据"),
+    ],
+)
+def test_each_outcome_has_its_own_look(people: Accounts, confidence: str, lang: str, box: str | None, heading: str):
+    result = made_answer(confidence, lang)
+    turn = {"question": result.question, "answer": result, "ask_id": 1}
+    at = open_page("app_pages/ask.py", "lin", lang=lang, state={"turns": [turn]})
+    assert not at.exception
+    boxes = {"warning": [w.value for w in at.warning], "error": [e.value for e in at.error]}
+    for kind, values in boxes.items():
+        assert len(values) == (1 if kind == box else 0), (kind, values)
+    if box:
+        assert boxes[box][0].startswith(f"**{heading}**")
+    else:
+        assert heading in [m.value for m in at.markdown]
+    labels = [str(e.label) for e in at.expander]
+    if confidence == "not_found":
+        assert not labels  # no passage is offered as a source
+    else:
+        [label] = labels  # "[1] title · page", escaped
+        assert label.startswith("\\[1\\] Reply \\<b\\>rules") and ("第2页" if lang == "zh" else "p\\. 2") in label
+    if confidence == "related":
+        body = shown(at)
+        assert ("Related passages (check the originals)" if lang == "en" else "相关段落出处") in body
+        assert ("Closest documents:" if lang == "en" else "最接近的文件：") in body
+        assert TEXTS[lang]["related"][:12] in boxes["warning"][0]  # the answer's own line, in the box
+    # Document text arrives escaped everywhere, in the boxes too: no tag, link or image is rendered.
+    assert "img src" in shown(at) or confidence == "not_found"
+    assert not re.search(r"(?<!\\)[<>\[\]!]", shown(at))
+
+
+@pytest.fixture
+def outcome_questions(people: Accounts, outcomes_kb: tuple[Path, dict[str, str]], clean_env: Path) -> dict[str, str]:
+    template, questions = outcomes_kb
+    outcomes.copy_into(template, clean_env)
+    return questions
+
+
+def test_ask_answers_relates_and_refuses_in_one_chat_and_records_each(
+    outcome_questions: dict[str, str], settings: Settings
+) -> None:
+    """The real knowledge base, asked as tests/outcomes.py found: each outcome shows its own box
+    and goes into the chat record (and, for related and not found, the knowledge gaps)."""
+    at = app_as("lin", lang="en")
+    for outcome in outcomes.ORDER:
+        at.chat_input[0].set_value(outcome_questions[outcome]).run()
+        assert not at.exception
+    [warning] = at.warning
+    [error] = at.error
+    assert warning.value.startswith("**Related passages — not a confirmed answer**")
+    assert error.value.startswith("**Not found in the knowledge base**")
+    markdown = [str(m.value) for m in at.markdown]
+    assert "**Sources**" in markdown and "**Related passages (check the originals)**" in markdown
+    db = open_db(settings.app_db)
+    rows = AskLog(db).asks(Accounts(db).get("lin"))
+    assert [(r["question"], r["confidence"]) for r in reversed(rows)] == [
+        (outcome_questions[o], o) for o in outcomes.ORDER
+    ]
+    assert [r["grounded"] for r in reversed(rows)] == [1, 0, 0]
+    assert rows[1]["citations"]  # the related passages are cited, as shown
+    gaps = KnowledgeBase(settings).catalog.gaps("open")
+    assert [(g["question"], g["confidence"]) for g in gaps] == [
+        (outcome_questions[o], o) for o in ("related", "not_found")
+    ]
 
 
 # ---------------------------------------------------------------------- library and people

@@ -12,6 +12,7 @@ from knowledge.kb import KnowledgeBase
 from knowledge.replies import ReplyDraft
 from knowledge.settings import Settings
 from tests.apptest import open_page
+from tests.outcomes import force_reply_outcome
 from trainer.accounts import Accounts
 from trainer.db import open_db
 from trainer.replydesk import ReplyDesk
@@ -75,6 +76,40 @@ def test_learner_drafts_a_cited_reply_and_tracks_it(accounts: Accounts, kb: Know
     items = ReplyDesk(open_db(settings.app_db)).items(accounts.get("lin"))
     assert len(items) == 1 and items[0]["deadline"] == "2025-10-21" and items[0]["reply"].endswith("Edited by Lin.")
     assert "<b>" not in "".join(str(m.value) for m in at.markdown if "Fix it" in str(m.value))
+
+
+def test_the_draft_shows_what_the_knowledge_base_says_about_the_subject(
+    accounts: Accounts, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each outcome for the message's subject in its own box (forced: the calibration is not under
+    test); related passages are listed for the officer and stay out of the draft."""
+    assert kb.ingest([RULES_EN])[0].status == "added"
+    at = page_as("lin")
+    at.text_area(key="reply_message").input("How often do staff check the back end on working days?")
+    at.date_input(key="reply_received").set_value(dt.date(2025, 6, 3))
+    boxes = {}
+    for outcome, box in (("answered", "success"), ("related", "warning"), ("not_found", "info")):
+        force_reply_outcome(monkeypatch, outcome)
+        at.button(key="reply_draft_button").click().run()
+        assert not at.exception, at.exception
+        boxes[outcome] = [str(e.value) for e in getattr(at, box)]
+        draft = at.session_state["reply_draft"]
+        labels = [str(e.label) for e in at.expander]
+        # The subject's passages are listed once, as citations "[n] title", whatever the outcome.
+        assert all(sum(f"\\[{c.n}\\]" in label for label in labels) == 1 for c in draft.citations)
+        if outcome != "not_found":
+            assert draft.topic
+        if outcome == "related":
+            reply = at.text_area(key="reply_text").value
+            assert "[the answer, naming the policy document" in reply and "Under " not in reply
+    assert any(v.startswith("**Answered from the knowledge base**") for v in boxes["answered"])
+    assert any(v.startswith("**Related passages — check before using**") for v in boxes["related"])
+    assert any("not in the draft" in v for v in boxes["related"])
+    assert any(v.startswith("**Not found in the knowledge base**") for v in boxes["not_found"])
+    chinese = page_as("lin", lang="zh")
+    chinese.session_state["reply_draft"] = draft
+    chinese.run()
+    assert any(str(i.value).startswith("**知识库中没有找到依据**") for i in chinese.info)
 
 
 def test_learner_sees_only_their_own_tracked_items(accounts: Accounts, settings: Settings) -> None:

@@ -7,9 +7,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from knowledge.embeddings import Embedder
+from knowledge.kb import KnowledgeBase
+from knowledge.settings import Settings
+
+from . import outcomes
 from .filemakers import make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,3 +111,37 @@ def test_check_fails_when_the_keyword_index_lost_a_chunk(indexed, tmp_path: Path
     result = run(copy, "check", check=False)
     assert result.returncode == 1
     assert json.loads(result.stdout)["missing_keywords"] == 1
+
+
+def test_ask_text_names_the_outcome_before_the_answer(
+    outcomes_kb: tuple[Path, dict[str, str]],
+    tmp_path: Path,
+    e5: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Related passages and a refusal say so on their first line; an answer starts with itself."""
+    import knowledge.cli
+
+    template, questions = outcomes_kb
+    data = tmp_path / "data"
+    outcomes.copy_into(template, data)
+
+    class SharedModelKB(KnowledgeBase):
+        def __init__(self, settings: Settings, **kwargs: Any) -> None:
+            super().__init__(settings, **{"embedder": e5, **kwargs})
+
+    monkeypatch.setattr(knowledge.cli, "KnowledgeBase", SharedModelKB)
+    labels = {"related": "[RELATED PASSAGES, NOT A CONFIRMED ANSWER]", "not_found": "[NOT FOUND]"}
+    seen = set()
+    for question in questions.values():
+        assert knowledge.cli.main(["--data-dir", str(data), "ask", question, "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert knowledge.cli.main(["--data-dir", str(data), "ask", question]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        if shown["confidence"] == "answered":
+            assert lines[0] == shown["answer"].splitlines()[0]
+        else:
+            assert lines[0] == labels[shown["confidence"]] and lines[1] == shown["answer"].splitlines()[0]
+        seen.add(shown["confidence"])
+    assert seen == {"answered", "related", "not_found"}

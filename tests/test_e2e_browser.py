@@ -1,8 +1,10 @@
 """End to end in a real browser: Debian's headless Chromium, driven by Playwright, against
 ``streamlit run`` on loopback with a fresh data folder.
 
-The journey: first start creates the admin, the admin uploads a PDF, asks about it, sees the cited
-answer and gives it a thumbs-up. Screenshots land in test-artifacts/ for a person to look at.
+The journeys: first start creates the admin, the admin uploads a PDF, asks about it, sees the cited
+answer and gives it a thumbs-up; a learner's chat meets the three outcomes (answered, related, not
+found), each in its own style; a learner takes a course; a trainer imports staff and exports the
+gradebook. Screenshots land in test-artifacts/ for a person to look at.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, run_app
+from tests import outcomes
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, app_server, run_app
 from tests.conftest import ARTIFACTS
 from tests.filemakers import make_pdf
 from trainer.accounts import Accounts
@@ -115,6 +118,70 @@ def test_first_admin_uploads_a_pdf_asks_and_rates(server: str, browser_page, cle
     assert row["rating"] == 1
     assert row["grounded"] == 1 and row["citations"][0]["doc"] == "duty-rota.pdf"
     assert row["citations"][0]["page"] == 2
+
+
+@pytest.fixture
+def outcomes_server(clean_env: Path, outcomes_kb: tuple[Path, dict[str, str]]) -> Iterator[tuple[str, dict[str, str]]]:
+    """The app over the knowledge base of tests/outcomes.py (a question found for each outcome,
+    asked in this order in one chat), with a learner account."""
+    template, questions = outcomes_kb
+    outcomes.copy_into(template, clean_env)
+    Accounts(open_db(clean_env / "app.db")).create_user("lin", PASSWORD, "learner", name="Lin", language="en")
+    with app_server(clean_env) as server:
+        yield server.url, questions
+
+
+def test_ask_shows_answered_related_and_not_found_each_in_its_own_style(outcomes_server, browser_page, clean_env):  # type: ignore[no-untyped-def]
+    url, questions = outcomes_server
+    page = browser_page
+    page.goto(url)
+    page.get_by_label("User name").fill("lin")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Try asking:").wait_for()
+    page.set_default_timeout(180_000)  # the first answer waits for the model; the machine may be busy
+    answers = page.locator("[data-testid=stChatMessage]")
+    warnings = page.locator("[data-testid=stAlertContentWarning]")
+    errors = page.locator("[data-testid=stAlertContentError]")
+
+    def ask(outcome: str, n: int):  # type: ignore[no-untyped-def]
+        """Send the question for ``outcome``; the n-th answer (0-based), once finished (rated-able)."""
+        box = page.get_by_placeholder("e.g. How fast must we answer a message?")
+        box.fill(questions[outcome])
+        box.press("Enter")
+        page.locator("[data-testid=stFeedback]").nth(n).wait_for()
+        return answers.nth(2 * n + 1)
+
+    answered = ask("answered", 0)
+    assert answered.get_by_text("Sources", exact=True).count() == 1, answered.inner_text()
+    assert "From the knowledge base:" in answered.inner_text()
+    assert answered.locator("[data-testid=stAlert]").count() == 0  # a plain answer, no box
+
+    related = ask("related", 1)
+    warning = related.locator("[data-testid=stAlertContentWarning]")
+    assert warning.locator("strong").first.inner_text() == "Related passages — not a confirmed answer"
+    assert "No passage in the knowledge base confirms an answer" in warning.inner_text()
+    related.get_by_text("Related passages (check the originals)", exact=True).wait_for()
+    related.get_by_text("[1] Liutang District Rules").first.click()  # the passage, as cited
+    related.get_by_role("button", name="Download original").first.wait_for()
+    assert "Closest documents:" in related.inner_text()
+
+    not_found = ask("not_found", 2)
+    error = not_found.locator("[data-testid=stAlertContentError]")
+    assert error.locator("strong").first.inner_text() == "Not found in the knowledge base"
+    assert not_found.locator("[data-testid=stExpander]").count() == 0  # nothing offered as a source
+    # One box of each kind, each in its own answer: the styles do not leak between outcomes.
+    assert (warnings.count(), errors.count()) == (1, 1)
+    assert answered.locator("[data-testid=stAlert]").count() == 0
+    # The chat scrolls inside the page: a window as tall as the chat shows all three at once.
+    height = page.evaluate("Math.max(...Array.from(document.querySelectorAll('*'), e => e.scrollHeight))")
+    page.set_viewport_size({"width": 1280, "height": min(int(height) + 100, 4000)})
+    page.mouse.move(0, 0)
+    shot(page, "11-ask-three-outcomes")
+
+    db = open_db(clean_env / "app.db")
+    rows = AskLog(db).asks(Accounts(db).get("lin"))
+    assert [(r["question"], r["confidence"]) for r in reversed(rows)] == [(questions[o], o) for o in outcomes.ORDER]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import knowledge.kb as kb_module
 from knowledge.chunking import chunk_document, embedding_text
 from knowledge.embeddings import SentenceTransformerEmbedder, bundled_minilm_path, make_embedder
 from knowledge.errors import EmbeddingError, ReindexNeeded
-from knowledge.kb import KnowledgeBase, problems
+from knowledge.kb import INDEX_RECIPE, KnowledgeBase, problems
 from knowledge.language import detect_language
 from knowledge.loaders import load_bytes
 from knowledge.onnx_engine import OnnxEmbedder, cached_export
@@ -145,7 +145,7 @@ def test_int8_index_asks_for_a_reindex_instead_of_mixing_vectors(tmp_path: Path,
     assert result.status == "failed" and "reindex" in result.message
     assert [r.status for r in switched.reindex()] == ["updated"]
     assert switched.search("password rotation", k=1)[0].doc == "security.md"
-    assert switched.catalog.get_meta("embedding_fingerprint") == int8_minilm.fingerprint
+    assert switched.catalog.get_meta("embedding_fingerprint") == int8_minilm.fingerprint + INDEX_RECIPE
     switched.close()
 
 

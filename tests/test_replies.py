@@ -28,11 +28,13 @@ from knowledge.replies import (
     draft_reply,
 )
 from knowledge.settings import Settings
+from tests.outcomes import ORDER, force_reply_outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "knowledge" / "samples" / "policies"
 RULES_ZH = SAMPLES / "zh-message-handling.docx"
 RULES_EN = SAMPLES / "en-message-handling.md"
+JSON_KEYS = {"category", "confidence", "reply", "citations", "topic_citations", "deadline", "working_days"}
 
 
 # ---------------------------------------------------------------------- classification
@@ -128,7 +130,7 @@ def _normalise(text: str) -> str:
 
 def _check_citations(kb: KnowledgeBase, draft) -> None:
     assert draft.citations
-    text = draft.reply + "\n".join(draft.notes)
+    text = draft.reply + "\n".join(draft.notes) + draft.topic_line()
     for c in draft.citations:
         assert f"[{c.n}]" in text
         stored = load_file(kb.stored_file(kb.document(c.doc)))
@@ -157,7 +159,7 @@ def test_english_complaint_draft_with_privacy_note(rules_kb: KnowledgeBase) -> N
     assert any("never repeat" in n for n in draft.notes)
     _check_citations(rules_kb, draft)
     assert any("10 working days" in c.text for c in draft.citations)
-    assert set(draft.as_json()) == {"category", "reply", "citations", "deadline", "working_days"}
+    assert set(draft.as_json()) == JSON_KEYS
 
 
 def test_hazard_is_flagged_for_escalation_with_the_two_hour_rule(rules_kb: KnowledgeBase) -> None:
@@ -174,10 +176,47 @@ def test_a_consultation_the_knowledge_base_answers_is_answered_from_it(rules_kb:
     draft = draft_reply(rules_kb, "请问简单咨询要在几个工作日内答复？", received=dt.date(2025, 6, 3))
     assert draft.category == "consultation"
     assert "根据《柳塘区政务新媒体网民留言办理规定（示例）》" in draft.reply
+    assert draft.confidence == "answered" and draft.quoted and draft.topic_line().startswith("知识库有答复依据")
     _check_citations(rules_kb, draft)
     complaint = draft_reply(rules_kb, "我要投诉！简单咨询你们拖了两个星期才答复。", received=dt.date(2025, 6, 3))
     assert complaint.category == "complaint"
     assert "根据《" not in complaint.reply  # only the office can answer a complaint: related text goes to the notes
+
+
+def test_only_a_confirmed_answer_to_a_question_goes_into_the_draft(
+    rules_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same consultation with each outcome for its subject (forced: the calibration is not
+    under test here): answered passages are quoted; related ones are for staff only and leave the
+    reply exactly as with nothing found, its answer a placeholder."""
+    message = "How often do staff check the back end on working days?"
+    drafts = {}
+    for outcome in ORDER:
+        force_reply_outcome(monkeypatch, outcome)
+        drafts[outcome] = draft_reply(rules_kb, message, received=dt.date(2025, 6, 3))
+        assert drafts[outcome].category == "consultation" and drafts[outcome].confidence == outcome
+        _check_citations(rules_kb, drafts[outcome])
+        assert drafts[outcome].as_json()["confidence"] == outcome
+    answered, related, not_found = (drafts[o] for o in ORDER)
+    assert answered.quoted and answered.topic
+    assert all(f'"{c.title}": {c.text} [{c.n}]' in answered.reply for c in answered.topic_citations())
+    assert answered.topic_line().startswith("The knowledge base answers the message's subject")
+
+    assert related.reply == not_found.reply  # related passages never reach the reply
+    assert "Under " not in related.reply and "[the answer, naming the policy document" in related.reply
+    assert [c.text for c in related.topic_citations()] == [c.text for c in answered.topic_citations()]
+    assert related.topic_line().startswith("Related passages only, not a confirmed answer")
+    assert related.topic_line().endswith(" ".join(f"[{n}]" for n in related.topic))
+    assert related.as_json()["topic_citations"] == list(related.topic)
+
+    assert not not_found.topic and not not_found.topic_citations()
+    assert not_found.topic_line().startswith("Nothing in the knowledge base answers")
+    assert not_found.as_json()["topic_citations"] == []
+
+    force_reply_outcome(monkeypatch, "answered")  # a complaint: only the office can answer it
+    complaint = draft_reply(rules_kb, "I want to complain: nobody checks the back end on working days!")
+    assert complaint.category == "complaint" and not complaint.quoted and "Under " not in complaint.reply
+    assert complaint.topic and complaint.topic_line().startswith("The knowledge base covers the message's subject")
 
 
 def test_empty_message_is_refused(rules_kb: KnowledgeBase) -> None:
@@ -198,7 +237,8 @@ def test_cli_json_shape(tmp_path: Path) -> None:
     result = run("draft-reply", "--received", "2025-09-30", "--json", "How do I renew my parking permit?")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"category", "reply", "citations", "deadline", "working_days"}
+    assert set(data) == JSON_KEYS and data["confidence"] in ORDER
+    assert set(data["topic_citations"]) <= {c["n"] for c in data["citations"]}
     assert data["category"] == "consultation" and data["deadline"] == "2025-10-11" and data["working_days"] == 3
     assert data["citations"] and set(data["citations"][0]) == {"n", "doc", "title", "page", "text"}
     unknown_year = run("draft-reply", "--received", "2099-01-05", "Where is the tax office?")

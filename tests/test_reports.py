@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from courses.content import load_catalog
-from knowledge.answer import answer
+from knowledge.answer import Answer, Citation, answer
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
 from tests.apptest import open_page
@@ -20,7 +20,7 @@ from tests.filemakers import pdf_bytes
 from trainer import library, reports
 from trainer.accounts import Accounts, User
 from trainer.asklog import AskLog
-from trainer.db import open_db
+from trainer.db import migration, open_db
 from trainer.errors import PermissionDenied
 from trainer.learning import Learning
 
@@ -152,8 +152,104 @@ def test_usage_counts_questions_and_active_people(world, kb: KnowledgeBase) -> N
     log.record(p["wu"], answer(kb, "Which canteen has the best dumplings?"))
     take(learning, p["li"], RIGHT)
     today = reports.usage(p["tom"], learning.db)["days"][-1]
-    assert (today["answered"], today["refused"], today["active"]) == (1, 1, 3)
+    assert (today["answered"], today["not_found"], today["active"]) == (1, 1, 3)
     assert reports.usage(p["tom"], learning.db)["top_documents"] == [("rules.pdf", 1)]
+
+
+# ---------------------------------------------------------------------- the chat's three outcomes
+def made(confidence: str, question: str = "What is the reply deadline?") -> Answer:
+    """An Answer with the given outcome, as knowledge.answer makes it (no model needed)."""
+    cited = (Citation(1, "rules.pdf", "Reply rules", 1, "Replies are due within 2 working days."),)
+    if confidence == "not_found":
+        return Answer(question, "Not found.", False, (), "extractive", "en", closest=(("rules.pdf", "Reply rules"),))
+    return Answer(question, "- Replies [1]", confidence == "answered", cited, "extractive", "en", confidence=confidence)
+
+
+def test_usage_counts_each_outcome_per_day(world) -> None:  # type: ignore[no-untyped-def]
+    learning, _, p = world
+    log = AskLog(learning.db)
+    for confidence in ("answered", "related", "related", "not_found"):
+        log.record(p["lin"], made(confidence))
+    today = reports.usage(p["tom"], learning.db)["days"][-1]
+    assert {o: today[o] for o in reports.OUTCOMES} == {"answered": 1, "related": 2, "not_found": 1}
+    assert reports.usage(p["tom"], learning.db)["top_documents"] == [("rules.pdf", 1)]  # answers' sources only
+    rows = log.asks(p["tom"])
+    assert sorted(r["confidence"] for r in rows) == ["answered", "not_found", "related", "related"]
+
+
+def test_chat_records_from_before_the_outcomes_take_them_from_grounded(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "app.db")
+    db.execute("ALTER TABLE asks DROP COLUMN confidence")  # as app.db was before m006
+    db.execute("DELETE FROM _migrations WHERE name = 'm006_ask_confidence'")
+    for grounded in (1, 0):
+        db.execute(
+            "INSERT INTO asks (username, question, answer, grounded, mode, language, at)"
+            " VALUES ('lin', 'q', 'a', ?, 'extractive', 'en', '2025-01-02T03:04:05+00:00')",
+            [grounded],
+        )
+    assert migration.apply(db) == ["m006_ask_confidence"]
+    assert [r[0] for r in db.execute("SELECT confidence FROM asks ORDER BY id").fetchall()] == ["answered", "not_found"]
+
+
+def record_gaps(kb: KnowledgeBase) -> None:
+    kb.catalog.record_gap("Who keeps the message log?", "", "en", ["rules.pdf"], 0.4, "lin", "related")
+    kb.catalog.record_gap("Which canteen serves dumplings?", "", "en", ["rules.pdf"], 0.01, "wu", "not_found")
+
+
+def test_gaps_carry_their_outcome_into_labels_and_exports(world, kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]
+    learning, _, p = world
+    record_gaps(kb)
+    log = AskLog(learning.db)
+    log.rate(p["lin"], log.record(p["lin"], made("answered", "Who approves replies?")), -1, "wrong office")
+    items = reports.gap_items(p["tom"], kb, learning.db)
+    assert sorted(i.kind for i in items) == ["not_found", "related", "thumbs_down"]
+    clusters = reports.cluster_gaps(items, lambda texts: [kb.embedder.embed_query(t) for t in texts])
+    assert len(clusters) == 3
+
+    def row(rows: list[dict[str, object]], word: str) -> dict[str, object]:
+        return next(r for r in rows if word in str(r["question"]))
+
+    english, chinese, keys = (
+        reports.gap_rows(clusters, "en"),
+        reports.gap_rows(clusters, "zh"),
+        reports.gap_rows(clusters),
+    )
+    assert row(english, "log")["outcome"] == "related" and row(english, "canteen")["outcome"] == "not found"
+    assert row(english, "approves")["outcome"] == "thumbs-down"
+    assert row(chinese, "log")["outcome"] == "相关段落" and row(chinese, "canteen")["outcome"] == "未找到"
+    assert [row(keys, w)["outcome"] for w in ("log", "canteen", "approves")] == ["related", "not_found", "thumbs_down"]
+    assert {k: row(keys, "log")[k] for k in ("related", "not_found", "thumbs_down")} == {
+        "related": 1,
+        "not_found": 0,
+        "thumbs_down": 0,
+    }
+    csv_text = reports.to_csv(english).decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("question,count,outcome,not_found,related,thumbs_down,")
+    sheet = load_workbook(io.BytesIO(reports.to_xlsx({"gaps": chinese})))["gaps"]
+    assert "相关段落" in [c.value for c in sheet["C"]]
+
+
+def test_dashboard_labels_gaps_and_charts_usage_by_outcome(world, kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]
+    learning, _, p = world
+    record_gaps(kb)
+    log = AskLog(learning.db)
+    for confidence in ("answered", "related", "not_found"):
+        log.record(p["lin"], made(confidence))
+    at = open_page("app_pages/dashboard.py", "tom", timeout=120)
+    assert not at.exception
+    labels = [str(e.label) for e in at.expander]
+    assert any("Who keeps the message log" in label and label.rstrip().endswith("· related") for label in labels), (
+        labels
+    )
+    assert any("canteen" in label and label.rstrip().endswith("· not found") for label in labels), labels
+    markdown = "\n".join(str(m.value) for m in at.markdown)
+    assert "\\(related\\, " in markdown and "\\(not found\\, " in markdown  # each wording's outcome, escaped
+    assert "Questions per day (answered / related / not found)" in [s.value for s in at.subheader]
+    chart = next(c for c in at.get("vega_lite_chart") if '"bar"' in c.proto.spec)
+    # One series per outcome, named in the interface language, coloured as the Ask page shows them.
+    assert '"domain": ["answered", "related", "not found"]' in chart.proto.spec
+    chinese = open_page("app_pages/dashboard.py", "tom", lang="zh", timeout=120)
+    assert any(str(e.label).rstrip().endswith("· 相关段落") for e in chinese.expander)
 
 
 def test_exports_csv_and_excel_are_safe_and_readable() -> None:

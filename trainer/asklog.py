@@ -41,7 +41,8 @@ class AskLog:
         self.db = db
 
     def record(self, user: User, result: Answer) -> int:
-        """Store one answered (or refused) question; returns its id for feedback."""
+        """Store one question with its outcome (answered, related or not found); returns its id
+        for feedback."""
         require_role(user, "learner", "trainer", "admin")
         citations = [c.as_json() for c in result.citations]
         hits = [
@@ -56,15 +57,16 @@ class AskLog:
             for h in result.hits
         ]
         cur = self.db.execute(
-            "INSERT INTO asks (username, question, query, answer, grounded, mode, language, support,"
+            "INSERT INTO asks (username, question, query, answer, grounded, confidence, mode, language, support,"
             " citations, hits, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 user.username,
                 result.question,
                 result.query,
                 result.text,
                 int(result.grounded),
+                result.confidence,
                 result.mode,
                 result.language,
                 float(result.support),

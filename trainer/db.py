@@ -198,6 +198,14 @@ def m005_reply_desk(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX reply_practice_user ON reply_practice(username)")
 
 
+@migration
+def m006_ask_confidence(db: sqlite_utils.Database) -> None:
+    # The chat's three outcomes: "answered" (grounded), "related" (passages on the topic shown, no
+    # confirmed answer) or "not_found". Older rows were answered or refused, which grounded tells.
+    db.execute("ALTER TABLE asks ADD COLUMN confidence TEXT NOT NULL DEFAULT 'not_found'")
+    db.execute("UPDATE asks SET confidence = 'answered' WHERE grounded = 1")
+
+
 class SharedDatabase(sqlite_utils.Database):
     """A connection the app's threads share: one statement, or one whole transaction, at a time.
 

@@ -73,6 +73,13 @@ TEXT: dict[str, dict[str, str]] = {
     "download_page": {"zh": "下载第{page}页", "en": "Download page {page}"},
     "not_found_title": {"zh": "知识库中没有找到依据", "en": "Not found in the knowledge base"},
     "closest_docs": {"zh": "最接近的文件：", "en": "Closest documents:"},
+    "related_title": {"zh": "相关段落（未确认为答案）", "en": "Related passages — not a confirmed answer"},
+    "related_sources": {"zh": "相关段落出处（请核对原文）", "en": "Related passages (check the originals)"},
+    # the chat's outcomes, as the dashboard and the reply desk name them
+    "outcome_answered": {"zh": "已回答", "en": "answered"},
+    "outcome_related": {"zh": "相关段落", "en": "related"},
+    "outcome_not_found": {"zh": "未找到", "en": "not found"},
+    "outcome_thumbs_down": {"zh": "被点踩", "en": "thumbs-down"},
     "curated": {"zh": "培训师审定的答案", "en": "Curated answer"},
     "feedback_prompt": {"zh": "这个回答有帮助吗？", "en": "Was this answer helpful?"},
     "feedback_reason": {"zh": "原因（可选）", "en": "Reason (optional)"},
@@ -195,6 +202,28 @@ TEXT: dict[str, dict[str, str]] = {
         "2 hours: see the notes below.",
     },
     "reply_notes": {"zh": "办理提示", "en": "Notes for the handler"},
+    "reply_topic_quoted_title": {"zh": "知识库有答复依据", "en": "Answered from the knowledge base"},
+    "reply_topic_quoted": {
+        "zh": "以下段落回答了留言所问的事项，已引用进答复草稿，发出前请核对原文。",
+        "en": "These passages answer the message's subject and are quoted in the draft: check them before sending.",
+    },
+    "reply_topic_answered_title": {"zh": "知识库有相关规定", "en": "The knowledge base covers this subject"},
+    "reply_topic_answered": {
+        "zh": "投诉、举报、建议只能由承办部门答复，以下段落未写入草稿，核实后再决定是否使用。",
+        "en": "Only the responsible office can answer a complaint, report or suggestion, so these passages are "
+        "not in the draft: check them before using them.",
+    },
+    "reply_topic_related_title": {"zh": "相关段落（请核实后再使用）", "en": "Related passages — check before using"},
+    "reply_topic_related": {
+        "zh": "知识库中没有能确认回答留言事项的内容。以下段落与留言相关，但未写入草稿，答复结论仍由承办单位填写。",
+        "en": "No passage in the knowledge base confirms an answer to the message's subject. These passages are "
+        "related; they are not in the draft, and the office still fills in the answer.",
+    },
+    "reply_topic_not_found_title": {"zh": "知识库中没有找到依据", "en": "Not found in the knowledge base"},
+    "reply_topic_not_found": {
+        "zh": "知识库中没有与留言事项相关的内容，答复结论由承办单位填写。",
+        "en": "Nothing in the knowledge base answers the message's subject: the office fills in the answer.",
+    },
     "reply_text": {"zh": "答复草稿（可直接修改）", "en": "Draft reply (edit it here)"},
     "reply_text_help": {
         "zh": "草稿只引用知识库原文；结论、承办部门和电话须由您核实填写。",
@@ -410,8 +439,9 @@ TEXT: dict[str, dict[str, str]] = {
     "distractors": {"zh": "选项分布：{q}", "en": "Option frequencies: {q}"},
     "flagged": {"zh": "需关注的题目", "en": "Questions to look at"},
     "gaps_intro": {
-        "zh": "问答功能未能回答或被点“踩”的问题，按相似度归类。",
-        "en": "Questions the chat refused or that got a thumbs-down, grouped by similarity.",
+        "zh": "问答功能未找到答案、只找到相关段落或被点“踩”的问题，按相似度归类。",
+        "en": "Questions the chat found no answer to, or only related passages, or that got a thumbs-down, "
+        "grouped by similarity.",
     },
     "no_gaps": {"zh": "没有待处理的知识缺口。", "en": "No open knowledge gaps."},
     "times_asked": {"zh": "{n} 次", "en": "{n}×"},
@@ -423,7 +453,10 @@ TEXT: dict[str, dict[str, str]] = {
     "mark_handled": {"zh": "标记为已处理", "en": "Mark handled"},
     "faq_saved": {"zh": "已保存审定答案。", "en": "Curated answer saved."},
     "handled": {"zh": "已标记为已处理。", "en": "Marked as handled."},
-    "asked_per_day": {"zh": "每日提问（已回答 / 未找到）", "en": "Questions per day (answered / refused)"},
+    "asked_per_day": {
+        "zh": "每日提问（已回答 / 相关段落 / 未找到）",
+        "en": "Questions per day (answered / related / not found)",
+    },
     "active_per_day": {"zh": "每日活跃人数", "en": "Active people per day"},
     "top_documents": {"zh": "被引用最多的文件", "en": "Most cited documents"},
     "export_gradebook": {"zh": "成绩册", "en": "Gradebook"},

@@ -111,17 +111,26 @@ def upload(
 ) -> list[IngestResult]:
     """One result per file, in order; a bad file fails alone and the batch goes on."""
     require_role(user, *EDITORS)
-    return [kb.ingest_upload(name, data, kind=kind, progress=progress, added_by=user.username) for name, data in files]
+    results = [
+        kb.ingest_upload(name, data, kind=kind, progress=progress, added_by=user.username) for name, data in files
+    ]
+    if any(r.status in ("added", "updated") for r in results):
+        kb.calibrate_soon()
+    return results
 
 
 def remove(user: User, kb: KnowledgeBase, doc: str) -> DocumentRecord:
     require_role(user, *EDITORS)
-    return kb.remove(doc)
+    removed = kb.remove(doc)
+    kb.calibrate_soon()
+    return removed
 
 
 def reindex(user: User, kb: KnowledgeBase, progress: Progress | None = None) -> list[IngestResult]:
     require_role(user, *EDITORS)
-    return kb.reindex(progress=progress)
+    results = kb.reindex(progress=progress)
+    kb.calibrate_soon()
+    return results
 
 
 def retrieval_test(user: User, kb: KnowledgeBase, question: str, k: int = 8) -> list[Hit]:

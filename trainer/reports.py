@@ -22,6 +22,7 @@ from courses.models import MultipleChoice, SingleChoice
 
 from .accounts import Accounts, User, require_role
 from .errors import TrainerError
+from .i18n import t
 from .itemstats import ItemAnalysis, OptionTable, Response, analyse, option_frequencies
 from .learning import EVERYONE, STAFF, Learning
 
@@ -232,15 +233,32 @@ def item_analysis(viewer: User, learning: Learning, course_id: str, module_id: s
 
 
 # ---------------------------------------------------------------------- knowledge gaps
+OUTCOMES = ("answered", "related", "not_found")  # the chat's outcomes (knowledge.answer.Answer.confidence)
+# What a knowledge gap was, for its label and export column: the chat's outcome for a gap that
+# knowledge.db recorded, or a thumbs-down on an answer.
+GAP_KINDS = ("not_found", "related", "thumbs_down")
+
+
 @dataclass
 class GapItem:
-    source: str  # "refused" (knowledge.db gaps) or "thumbs_down" (app.db rating)
+    source: str  # "refused" (knowledge.db gaps: not answered) or "thumbs_down" (app.db rating)
     id: int  # gap id or ask id
     question: str
     asked_by: str
     asked_at: str
     closest: list[str]
     reason: str = ""
+    confidence: str = "not_found"  # the chat's outcome: a gap's "not_found" or "related"; the rated answer's
+
+    @property
+    def kind(self) -> str:
+        """One of GAP_KINDS: not found, related passages only, or a thumbs-down."""
+        return "thumbs_down" if self.source == "thumbs_down" else self.confidence
+
+
+def outcome_label(kind: str, lang: str) -> str:
+    """A chat outcome or GAP_KINDS value in the interface language (the value itself if unknown)."""
+    return t("outcome_" + kind, lang) if kind in OUTCOMES or kind in GAP_KINDS else kind
 
 
 @dataclass
@@ -257,6 +275,11 @@ class GapCluster:
     def last_asked(self) -> str:
         return max(i.asked_at for i in self.items)
 
+    def kinds(self) -> list[str]:
+        """The GAP_KINDS among the items, most frequent first."""
+        counts = Counter(i.kind for i in self.items)
+        return sorted(counts, key=lambda k: (-counts[k], GAP_KINDS.index(k) if k in GAP_KINDS else len(GAP_KINDS)))
+
     def trend(self, weeks: int = 8, today: dt.date | None = None) -> list[int]:
         """Questions per week, oldest first, ending with the current week."""
         today = today or _today()
@@ -270,19 +293,37 @@ class GapCluster:
 
 
 def gap_items(viewer: User, kb: Any, db: sqlite_utils.Database) -> list[GapItem]:
-    """Open refusals and unhandled thumbs-down answers."""
+    """Open questions the chat did not answer (not found, or related passages only) and unhandled
+    thumbs-down answers."""
     require_role(viewer, *STAFF)
     items = [
-        GapItem("refused", g["id"], g["question"], g["asked_by"], g["asked_at"], list(g["closest"]))
+        GapItem(
+            "refused",
+            g["id"],
+            g["question"],
+            g["asked_by"],
+            g["asked_at"],
+            list(g["closest"]),
+            confidence=g.get("confidence") or "not_found",  # a knowledge.db from before the column
+        )
         for g in kb.catalog.gaps("open")
     ]
     for row in db.query(
-        "SELECT a.id, a.question, a.username, f.at, a.citations, f.reason FROM answer_feedback f"
+        "SELECT a.id, a.question, a.username, f.at, a.citations, f.reason, a.confidence FROM answer_feedback f"
         " JOIN asks a ON a.id = f.ask_id WHERE f.rating = -1 AND f.handled = 0 ORDER BY f.at"
     ):
         cited = [c["doc"] for c in json.loads(row["citations"])]
         items.append(
-            GapItem("thumbs_down", row["id"], row["question"], row["username"], row["at"], cited, row["reason"])
+            GapItem(
+                "thumbs_down",
+                row["id"],
+                row["question"],
+                row["username"],
+                row["at"],
+                cited,
+                row["reason"],
+                row["confidence"],
+            )
         )
     return items
 
@@ -343,16 +384,16 @@ def answer_gap(viewer: User, kb: Any, db: sqlite_utils.Database, cluster: GapClu
 
 # ---------------------------------------------------------------------- usage
 def usage(viewer: User, db: sqlite_utils.Database, *, days: int = 30) -> dict[str, Any]:
-    """Questions per day (answered / refused), active people per day, most cited documents."""
+    """Questions per day by outcome (answered / related / not found), active people per day, the
+    documents most cited by answers."""
     require_role(viewer, *STAFF)
     since = (_today() - dt.timedelta(days=days - 1)).isoformat()
-    per_day: dict[str, dict[str, int]] = {}
-    for day, grounded, count in db.execute(
-        "SELECT substr(at, 1, 10), grounded, count(*) FROM asks WHERE substr(at, 1, 10) >= ? GROUP BY 1, 2",
+    per_day: dict[str, Counter[str]] = defaultdict(Counter)
+    for day, confidence, count in db.execute(
+        "SELECT substr(at, 1, 10), confidence, count(*) FROM asks WHERE substr(at, 1, 10) >= ? GROUP BY 1, 2",
         [since],
     ).fetchall():
-        entry = per_day.setdefault(day, {"answered": 0, "refused": 0})
-        entry["answered" if grounded else "refused"] += count
+        per_day[day][confidence if confidence in OUTCOMES else "not_found"] += count
     active: dict[str, set[str]] = defaultdict(set)
     for day, user in db.execute(
         "SELECT substr(at, 1, 10), username FROM asks WHERE substr(at, 1, 10) >= ?", [since]
@@ -364,18 +405,15 @@ def usage(viewer: User, db: sqlite_utils.Database, *, days: int = 30) -> dict[st
     ).fetchall():
         active[_ts(started)[:10]].add(user.lower())
     cited: Counter[str] = Counter()
-    for (citations,) in db.execute("SELECT citations FROM asks WHERE substr(at, 1, 10) >= ?", [since]).fetchall():
+    # Documents that answered: a related answer's passages are cited too, but confirm nothing.
+    for (citations,) in db.execute(
+        "SELECT citations FROM asks WHERE substr(at, 1, 10) >= ? AND confidence = 'answered'", [since]
+    ).fetchall():
         cited.update({c["doc"] for c in json.loads(citations)})
     all_days = [(_today() - dt.timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
     return {
         "days": [
-            {
-                "day": d,
-                "answered": per_day.get(d, {}).get("answered", 0),
-                "refused": per_day.get(d, {}).get("refused", 0),
-                "active": len(active.get(d, set())),
-            }
-            for d in all_days
+            {"day": d, **{o: per_day[d][o] for o in OUTCOMES}, "active": len(active.get(d, set()))} for d in all_days
         ],
         "top_documents": cited.most_common(10),
     }
@@ -443,13 +481,17 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def gap_rows(clusters: Sequence[GapCluster]) -> list[dict[str, Any]]:
+def gap_rows(clusters: Sequence[GapCluster], lang: str | None = None) -> list[dict[str, Any]]:
+    """One row per cluster; ``outcome`` names its kinds of gap (most frequent first) in ``lang``,
+    or as GAP_KINDS keys when None (the CLI's JSON)."""
     return [
         {
             "question": c.question,
             "count": c.count,
-            "refused": sum(i.source == "refused" for i in c.items),
-            "thumbs_down": sum(i.source == "thumbs_down" for i in c.items),
+            "outcome": " | ".join(outcome_label(k, lang) if lang else k for k in c.kinds()),
+            "not_found": sum(i.kind == "not_found" for i in c.items),
+            "related": sum(i.kind == "related" for i in c.items),
+            "thumbs_down": sum(i.kind == "thumbs_down" for i in c.items),
             "last_asked": c.last_asked,
             "closest_documents": " | ".join(c.closest),
             "wordings": " | ".join(sorted({i.question for i in c.items})),

@@ -1,0 +1,163 @@
+"""Quotes chosen by meaning, unit vectors stored with their chunks, calibration per knowledge base,
+and the z-scored dense list: real e5, real Chroma, real SQLite."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge import calibration as cal
+from knowledge.answer import answer
+from knowledge.errors import ReindexNeeded
+from knowledge.evidence import Candidate, choose
+from knowledge.kb import KnowledgeBase
+from knowledge.quotes import quotable
+from knowledge.retrieval import z_dense
+
+POLICY = (
+    "# Account rules\n\n"
+    "Passwords of the account are changed every 90 days by the administrator.\n\n"
+    "Every post is reviewed by the editor, the section head and the deputy director before it is sent.\n\n"
+    "Messages from residents are answered within three working days.\n"
+)
+POST = (
+    "# This week on our account\n\n"
+    "Reminder for the team: passwords of the account are changed every 90 days by the administrator.\n\n"
+    "The spring tree-planting day drew two hundred residents to the riverside park.\n"
+)
+ZH = (
+    "# 柳岸镇便民服务须知\n\n"
+    "便民服务中心工作日上午八点半开门，下午五点关门。\n\n"
+    "办理居住证需要携带身份证原件和租房合同。\n\n"
+    "老年人优待证由社区居委会代为申请，十个工作日内办结。\n"
+)
+
+
+@pytest.fixture
+def small(kb: KnowledgeBase, tmp_path: Path) -> KnowledgeBase:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "policy.md").write_text(POLICY)
+    (docs / "post.md").write_text(POST)
+    (docs / "service-zh.md").write_text(ZH)
+    results = kb.ingest([docs], kind="policy")
+    assert {r.status for r in results} == {"added"}
+    return kb
+
+
+def _units_in_db(kb: KnowledgeBase) -> int:
+    db = sqlite3.connect(kb.settings.knowledge_db)
+    try:
+        return int(db.execute("SELECT count(*) FROM sentences").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_every_quotable_unit_has_a_vector_and_leaves_with_its_document(small: KnowledgeBase):
+    expected = sum(
+        len(quotable(c.text, doc.title, c.heading))
+        for doc in small.documents()
+        for c in small.catalog.chunks_of(doc.id)
+    )
+    assert expected and _units_in_db(small) == expected
+    hit = small.search("How often are passwords changed?", k=1)[0]
+    stored = small.catalog.sentence_vectors([hit.chunk_id])[hit.chunk_id]
+    units = quotable(hit.text, hit.title, hit.heading)
+    assert set(stored) == {(u.start, u.end) for u in units}
+    fresh = small.embedder.embed_passages([units[0].text])[0]
+    assert float(stored[(units[0].start, units[0].end)] @ fresh) > 0.999  # float16 keeps the vector
+    small.remove("post.md")
+    assert _units_in_db(small) == expected - sum(len(quotable(t, "", "")) for t in [POST.split("\n\n", 1)[1]])
+
+
+def test_a_chunk_vector_is_the_mean_of_its_units(small: KnowledgeBase):
+    hit = small.search("便民服务中心几点开门？", k=1)[0]
+    units = small.catalog.sentence_vectors([hit.chunk_id])[hit.chunk_id]
+    mean = np.mean(list(units.values()), axis=0)
+    stored = small.store.vectors([hit.chunk_id])[hit.chunk_id]
+    assert float(stored @ (mean / np.linalg.norm(mean))) > 0.999
+
+
+def test_calibration_is_made_from_the_knowledge_base_and_renewed_when_it_changes(small: KnowledgeBase, tmp_path: Path):
+    first = small.calibration()
+    assert first.probes["answerable"] > 5 and first.probes["off_topic"] > 0 and first.probes["near_miss"] > 0
+    assert 0.5 <= first.answer_at["same"] <= 1 and first.related_at["same"] <= first.answer_at["same"]
+    stored = json.loads(small.catalog.get_meta(cal.META_KEY) or "{}")
+    assert stored["generation"] == first.generation
+    assert small.calibration() == first  # kept while nothing changes
+    extra = tmp_path / "extra.md"
+    extra.write_text("# Duty rota\n\nThe duty editor checks the account every evening at nine o'clock.\n")
+    small.ingest([extra])
+    assert small.calibration().generation != first.generation
+
+
+def test_three_outcomes(small: KnowledgeBase):
+    answered = answer(small, "How often does the administrator change the account password?")
+    assert answered.confidence == "answered" and answered.grounded
+    assert "90 days" in answered.citations[0].text
+    off = answer(small, "Which hotel should visiting colleagues book?")
+    assert off.confidence in {"related", "not_found"} and not off.grounded
+    assert {g["confidence"] for g in small.catalog.gaps()} == {off.confidence}
+
+
+def test_the_policy_is_quoted_not_the_post_that_repeats_it(small: KnowledgeBase):
+    result = answer(small, "How often are the account passwords changed?")
+    docs = [c.doc for c in result.citations if "90 days" in c.text]
+    assert docs == ["policy.md"]  # once, from the policy
+
+
+def _candidate(text: str, kind: str, score: float, vector: list[float]) -> Candidate:
+    v = np.asarray(vector, dtype=np.float32)
+    return Candidate(0, text, "en", kind, 0.9, score, 0.5, score, v / np.linalg.norm(v))
+
+
+def test_choose_keeps_one_of_two_quotes_that_say_the_same():
+    post = _candidate("Passwords change every 90 days, as the rules say.", "post", 5.0, [1, 0.01, 0])
+    rule = _candidate("Passwords are changed every 90 days.", "policy", 4.8, [1, 0, 0.01])
+    other = _candidate("Messages are answered within three working days.", "policy", 4.5, [0, 1, 0])
+    far = _candidate("The park opens at nine.", "policy", 1.0, [0, 0, 1])
+    chosen = choose([post, rule, other, far])
+    assert [c.text for c in chosen] == [rule.text, other.text]
+
+
+def test_z_dense_compares_each_language_with_itself():
+    rng = np.random.default_rng(3)
+    q = np.ones(8, dtype=np.float32) / np.sqrt(8)
+    zh_ref = rng.normal(0.6, 0.05, (64, 8)).astype(np.float32)
+    en_ref = rng.normal(0.0, 0.3, (64, 8)).astype(np.float32)
+    reference = {
+        "zh": zh_ref / np.linalg.norm(zh_ref, axis=1, keepdims=True),
+        "en": en_ref / np.linalg.norm(en_ref, axis=1, keepdims=True),
+    }
+    zh_level = float((reference["zh"] @ q).mean())
+    per_language = {"zh": [("zh-ordinary", zh_level)], "en": [("en-answer", 0.8)]}
+    merged = z_dense(q, per_language, reference, 10)
+    assert [cid for cid, _ in merged] == ["en-answer", "zh-ordinary"]  # a lower cosine, far above its language
+
+
+def test_logistic_fit_and_thresholds():
+    rng = np.random.default_rng(0)
+    yes = rng.normal(2.0, 0.5, (60, 2))
+    no = rng.normal(0.0, 0.5, (80, 2))
+    model = cal.fit_logistic(np.vstack([yes, no]), np.array([1.0] * 60 + [0.0] * 80))
+    assert model.p([2.0, 2.0]) > 0.9 > 0.1 > model.p([0.0, 0.0])
+    answer_at, related_at = cal._thresholds([model.p(x) for x in no])
+    assert related_at <= answer_at and answer_at >= 0.5
+    assert sum(model.p(x) >= answer_at for x in no) <= len(no) * cal.ANSWER_FALSE_RATE + 1
+
+
+def test_probe_pool_is_bilingual_and_every_detail_names_its_topic():
+    pool = cal.load_pool()
+    for lang in ("zh", "en"):
+        assert len(pool["off_topic"][lang]) >= 10
+        assert all("{topic}" in d for d in pool["details"][lang])
+
+
+def test_a_folder_indexed_without_unit_vectors_asks_for_a_reindex(small: KnowledgeBase):
+    small.catalog.set_meta("embedding_fingerprint", small.embedder.fingerprint)  # as an older version wrote it
+    with pytest.raises(ReindexNeeded):
+        small.search("passwords", k=1)
