@@ -20,6 +20,7 @@ samples:
 	.venv/bin/python knowledge/samples/build.py
 
 bench:
-	.venv/bin/python bench/retrieval_eval.py
+	.venv/bin/python bench/kb_eval.py --set sample
+	.venv/bin/python bench/kb_eval.py --set dev
 	.venv/bin/python bench/ingest_throughput.py
 	.venv/bin/python bench/search_latency.py

@@ -14,7 +14,7 @@ each answer with its citations, and scores it by evidence containment:
 - wrong: refused, or the expected document is not cited at all.
 
 A question outside the corpus (``type: none``) is correct when it is refused. ``--index``
-reuses a data folder with the sample corpus (as built by ``bench/retrieval_eval.py --keep``);
+reuses a data folder with the sample corpus (as built by ``bench/kb_eval.py --set sample --keep``);
 without it the corpus is indexed into a temporary folder first. ``--markdown`` also prints
 the verdict table used in BENCHMARKS.md. Results go to bench/results/done-when.json. The
 exit status is 1 unless every question is correct.
@@ -31,9 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
 import bench.benchenv  # noqa: E402,F401  (offline model, thread settings)
-from bench.answer_eval import supports  # noqa: E402
-from bench.retrieval_eval import build_index  # noqa: E402
+from bench.kb_eval import build  # noqa: E402
+from bench.kb_eval import contains_evidence as supports  # noqa: E402
 from knowledge.answer import Answer, Citation, answer  # noqa: E402
 from knowledge.kb import KnowledgeBase  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
@@ -88,7 +89,7 @@ def main() -> None:
     if (base / "knowledge.db").exists():
         kb = KnowledgeBase(Settings.from_env(data_dir=base))
     else:
-        kb, _seconds, _chunks = build_index("e5-small", base)
+        kb, _seconds = build("sample", base)
     rows = []
     for q in load():
         result = answer(kb, q["question"], asked_by="bench")

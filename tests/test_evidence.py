@@ -74,12 +74,13 @@ def test_every_quotable_unit_has_a_vector_and_leaves_with_its_document(small: Kn
     assert _units_in_db(small) == expected - sum(len(quotable(t, "", "")) for t in [POST.split("\n\n", 1)[1]])
 
 
-def test_a_chunk_vector_is_the_mean_of_its_units(small: KnowledgeBase):
+def test_a_chunk_vector_is_its_own_embedding(small: KnowledgeBase):
+    from knowledge.chunking import embedding_text
+
     hit = small.search("便民服务中心几点开门？", k=1)[0]
-    units = small.catalog.sentence_vectors([hit.chunk_id])[hit.chunk_id]
-    mean = np.mean(list(units.values()), axis=0)
     stored = small.store.vectors([hit.chunk_id])[hit.chunk_id]
-    assert float(stored @ (mean / np.linalg.norm(mean))) > 0.999
+    own = small.embedder.embed_passages([embedding_text(hit.title, hit.heading, hit.text)])[0]
+    assert float(stored @ own) > 0.999
 
 
 def test_calibration_is_made_from_the_knowledge_base_and_renewed_when_it_changes(small: KnowledgeBase, tmp_path: Path):
