@@ -58,6 +58,7 @@ def _services(data_dir: str) -> Services:
             _ = kb.store
         finally:
             warm.set()
+        kb.calibrate_soon()  # documents changed while the app was down: calibrated before the first question
 
     threading.Thread(target=load, name="warm-up", daemon=True).start()
     return Services(settings, kb, db, Accounts(db), AskLog(db), make_chat_model(settings), warm)

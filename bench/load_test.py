@@ -139,6 +139,7 @@ def prepare(
         if failed or not results:
             raise RuntimeError(f"seeding failed: {failed or 'no documents'}")
         chunks = kb.catalog.counts()[1]
+        kb.calibration()  # as the CLI's ingest and the Library do after indexing
     finally:
         kb.close()
     db = open_db(data_dir / "app.db")

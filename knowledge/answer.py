@@ -36,7 +36,7 @@ from .evidence import (
     score_units,
     ui_language,
 )
-from .lexical import tokenize, translate_tokens
+from .lexical import tokenize
 from .retrieval import Hit
 
 if TYPE_CHECKING:
@@ -129,10 +129,8 @@ class Assessment:
 
 
 def lookup_tokens(query: str) -> list[str]:
-    """The words whose document frequencies an answer needs: the question's and their
-    glossary translations (for cross-language coverage)."""
-    tokens = tokenize(query)
-    return list(dict.fromkeys(tokens + translate_tokens(tokens)))
+    """The words whose document frequencies an answer needs: the question's."""
+    return list(dict.fromkeys(tokenize(query)))
 
 
 def measure(

@@ -181,9 +181,10 @@ def make_probes(
     sample = rng.sample(list(units), min(len(units), 4 * ANSWERABLE_PROBES))
     answerable: list[str] = []
     same_language = {lang: [t for t, u in units if u == lang] for lang in {u for _, u in units}}
-    for text, language in sample:
+    # A small knowledge base has few sentences: each gives several probes (other halves of its words).
+    for text, language in (sample * (1 + 4 * ANSWERABLE_PROBES // max(1, len(sample))))[: 4 * ANSWERABLE_PROBES]:
         probe = answerable_probe(text, rng.choice(same_language[language]), language, rng)
-        if probe:
+        if probe and probe not in answerable:
             answerable.append(probe)
         if len(answerable) == ANSWERABLE_PROBES:
             break

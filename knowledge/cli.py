@@ -180,9 +180,9 @@ def _print_results(results: list[IngestResult], kb: KnowledgeBase | None = None)
     for r in results:
         print(r.line())
     counts = {s: sum(1 for r in results if r.status == s) for s in ("added", "updated", "unchanged", "failed")}
-    print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(results)} files)")
     if kb is not None and (counts["added"] or counts["updated"]):
         _calibrate(kb)
+    print(", ".join(f"{n} {s}" for s, n in counts.items()) + f" ({len(results)} files)")
     return 1 if counts["failed"] else 0
 
 
@@ -190,7 +190,11 @@ def _calibrate(kb: KnowledgeBase) -> None:
     """Re-calibrate the support thresholds on the changed documents now, not at the next question."""
     calibration = kb.calibration()
     if calibration.seconds:
-        print(f"calibrated on {sum(calibration.probes.values())} probe questions in {calibration.seconds:.1f} s")
+        # A status line, on stderr: stdout keeps one line per file and the totals, for scripts.
+        print(
+            f"calibrated on {sum(calibration.probes.values())} probe questions in {calibration.seconds:.1f} s",
+            file=sys.stderr,
+        )
 
 
 def cmd_ingest(kb: KnowledgeBase, args: argparse.Namespace) -> int:

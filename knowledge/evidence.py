@@ -18,9 +18,9 @@ from functools import lru_cache
 import numpy as np
 
 from .language import detect_language
-from .lexical import in_dictionary, is_cjk, subwords, tokenize, translations
+from .lexical import in_dictionary, is_cjk, subwords, tokenize
 from .quotes import NUMBERING, Unit, quotable
-from .retrieval import Hit
+from .retrieval import Hit, language_levels
 
 # A unit's score: cosine + LEXICAL_WEIGHT * coverage. Chosen on the dev set, confirmed on the
 # sample set (BENCHMARKS.md "Quotes chosen by meaning").
@@ -81,19 +81,18 @@ def _fold(token: str) -> str:
     return token[:-1] if len(token) > 4 and token.endswith("e") and token.isascii() else token
 
 
-def coverage(weights: dict[str, float], text: str, *, context: str = "", cross: bool = False) -> float:
+def coverage(weights: dict[str, float], text: str, *, context: str = "") -> float:
     """Share of the question's (IDF-weighted) words that the text contains; a compound partly
-    there ("网民留言" where the text says "留言") counts for the share of its parts found;
-    across languages a word counts through a glossary translation, if it has one."""
+    there ("网民留言" where the text says "留言") counts for the share of its parts found. Across
+    languages it is near 0 (the glossary's translations changed nothing on either development
+    set, BENCHMARKS.md): the calibration decides such a question on meaning alone."""
     total = sum(weights.values())
     if not total:
         return 0.0
     present = _present(text) | _present(context) if context else _present(text)
 
     def has(token: str) -> bool:
-        if token in present or _fold(token) in present:
-            return True
-        return cross and any(t in present for t in translations(token))
+        return token in present or _fold(token) in present
 
     found = 0.0
     for token, weight in weights.items():
@@ -163,7 +162,6 @@ def score_units(
     does not carry over from one knowledge base to the next, and a raw cosine never picks the
     other language's answer. A unit without a stored vector (a data folder indexed before units
     had vectors) is embedded now through ``embed`` (a callable taking a list of texts)."""
-    language = ui_language(query)
     weights = question_weights(query, idf)
     pending: list[tuple[int, Hit, Unit]] = []
     rows: list[tuple[int, Hit, Unit, np.ndarray | None]] = []
@@ -179,15 +177,14 @@ def score_units(
         for (row, hit, unit), vec in zip(pending, fresh, strict=True):
             rows[row] = (rows[row][0], hit, unit, np.asarray(vec, dtype=np.float32))
     qn = qvec / (float(np.linalg.norm(qvec)) or 1.0)
-    levels = _levels(qn, reference)
+    levels = language_levels(qn, reference)
     candidates = []
     for index, hit, unit, vec in rows:
-        cross = hit.language != language
         sim = float(vec @ qn / (float(np.linalg.norm(vec)) or 1.0)) if vec is not None else hit.similarity
         mean, spread = levels.get(hit.language, levels.get("", (0.0, 1.0)))
         z = (sim - mean) / spread
-        own = coverage(weights, unit.text, cross=cross)
-        with_context = coverage(weights, unit.text, context=unit.context, cross=cross)
+        own = coverage(weights, unit.text)
+        with_context = coverage(weights, unit.text, context=unit.context)
         cover = own + CONTEXT_WEIGHT * (with_context - own)
         candidates.append(
             Candidate(
@@ -206,24 +203,8 @@ def score_units(
     return candidates
 
 
-def _levels(qn: np.ndarray, reference: dict[str, np.ndarray]) -> dict[str, tuple[float, float]]:
-    """(mean, spread) of the question's cosines with the reference units of each language; ""
-    holds all languages together, for a language with too few units of its own."""
-    levels: dict[str, tuple[float, float]] = {}
-    pooled = []
-    for language, matrix in reference.items():
-        sims = matrix @ qn
-        pooled.append(sims)
-        levels[language] = (float(sims.mean()), max(float(sims.std()), 1e-3))
-    if pooled:
-        sims = np.concatenate(pooled)
-        levels[""] = (float(sims.mean()), max(float(sims.std()), 1e-3))
-    return levels
-
-
 def passage_z(qvec: np.ndarray, hit: Hit, reference: dict[str, np.ndarray]) -> float:
-    qn = qvec / (float(np.linalg.norm(qvec)) or 1.0)
-    mean, spread = _levels(qn, reference).get(hit.language, (0.0, 1.0))
+    mean, spread = language_levels(qvec, reference).get(hit.language, (0.0, 1.0))
     return (hit.similarity - mean) / spread
 
 
@@ -239,9 +220,7 @@ def features(
         return Features(0.0, max((h.similarity for h in hits), default=0.0), 0.0, 0.0, False, 0.0)
     language = ui_language(query)
     weights = question_weights(query, idf)
-    passage_cov = max(
-        coverage(weights, f"{h.title} {h.heading} {h.text}", cross=h.language != language) for h in hits[:TOP_PASSAGES]
-    )
+    passage_cov = max(coverage(weights, f"{h.title} {h.heading} {h.text}") for h in hits[:TOP_PASSAGES])
     best = candidates[0]
     own = 1.0
     if own_terms:

@@ -312,7 +312,7 @@ class KnowledgeBase:
                     self.calibration()
             except _Closing:
                 pass
-            except KnowledgeError as exc:  # a locked or unreachable store: the next question calibrates again
+            except Exception as exc:  # a background job: the next question calibrates again
                 log.warning("Calibration after a change failed: %s", exc)
 
         with self._lock:

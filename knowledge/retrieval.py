@@ -104,12 +104,9 @@ def candidate_lists(
 Reference = dict[str, np.ndarray]
 
 
-def z_dense(
-    qvec: np.ndarray, per_language: dict[str, list[tuple[str, float]]], reference: Reference, n: int
-) -> list[tuple[str, float]]:
-    """One dense list over all languages, ranked by each chunk's z-score: its cosine against the
-    question's cosines with ``reference``, the sample of chunks of its own language. A language
-    without a sample of its own is compared with all the samples together."""
+def language_levels(qvec: np.ndarray, reference: Reference) -> dict[str, tuple[float, float]]:
+    """(mean, spread) of the question's cosines with the reference vectors of each language;
+    "" holds all languages together, for a language with too few vectors of its own."""
     qn = qvec / (float(np.linalg.norm(qvec)) or 1.0)
     levels: dict[str, tuple[float, float]] = {}
     pooled = []
@@ -119,12 +116,19 @@ def z_dense(
         levels[language] = (float(sims.mean()), max(float(sims.std()), 1e-3))
     if pooled:
         every = np.concatenate(pooled)
-        fallback = (float(every.mean()), max(float(every.std()), 1e-3))
-    else:
-        fallback = (0.0, 1.0)
+        levels[""] = (float(every.mean()), max(float(every.std()), 1e-3))
+    return levels
+
+
+def z_dense(
+    qvec: np.ndarray, per_language: dict[str, list[tuple[str, float]]], reference: Reference, n: int
+) -> list[tuple[str, float]]:
+    """One dense list over all languages, ranked by each chunk's z-score: its cosine against the
+    question's cosines with ``reference``, the sample of chunks of its own language."""
+    levels = language_levels(qvec, reference)
     merged: list[tuple[str, float]] = []
     for language, items in per_language.items():
-        mean, spread = levels.get(language, fallback)
+        mean, spread = levels.get(language, levels.get("", (0.0, 1.0)))
         merged.extend((cid, (sim - mean) / spread) for cid, sim in items)
     merged.sort(key=lambda item: item[1], reverse=True)
     return merged[:n]

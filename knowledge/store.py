@@ -121,32 +121,23 @@ class VectorStore:
     def query(self, vector: np.ndarray, n: int, language: str | None = None) -> list[tuple[str, float]]:
         """(id, cosine similarity) of the ``n`` nearest vectors, optionally in one language only."""
         buckets = [_bucket(language)] if language else list(BUCKETS)
-        found: list[tuple[str, float]] = []
-        for bucket in buckets:
-            result = self._guard(
-                "search",
-                self.collections[bucket].query,
-                query_embeddings=[vector.tolist()],
-                n_results=n,
-                include=["distances"],
-            )
-            found.extend((i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True))
+        found = [item for bucket in buckets for item in self._query_bucket(bucket, vector, n)]
         found.sort(key=lambda item: item[1], reverse=True)
         return found[:n]
 
     def query_buckets(self, vector: np.ndarray, n: int) -> dict[str, list[tuple[str, float]]]:
         """(id, cosine similarity) of the ``n`` nearest vectors in each language's collection."""
-        out: dict[str, list[tuple[str, float]]] = {}
-        for bucket in BUCKETS:
-            result = self._guard(
-                "search",
-                self.collections[bucket].query,
-                query_embeddings=[vector.tolist()],
-                n_results=n,
-                include=["distances"],
-            )
-            out[bucket] = [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)]
-        return out
+        return {bucket: self._query_bucket(bucket, vector, n) for bucket in BUCKETS}
+
+    def _query_bucket(self, bucket: str, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        result = self._guard(
+            "search",
+            self.collections[bucket].query,
+            query_embeddings=[vector.tolist()],
+            n_results=n,
+            include=["distances"],
+        )
+        return [(i, 1.0 - float(d)) for i, d in zip(result["ids"][0], result["distances"][0], strict=True)]
 
     def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
