@@ -5,7 +5,8 @@ similarities sit higher among short Chinese regulations than among long English 
 district's words are not ours. So after each ingest the knowledge base asks itself questions:
 
 - answerable probes: pseudo-questions built from its own quotable sentences (a random half of
-  a sentence's words, in order), each answered by the passage it came from;
+  a sentence's words, in order, mixed with as many words of another sentence), each answered by
+  the passage it came from;
 - unanswerable probes: off-topic questions from a bilingual pool that ships with the app, and
   near-miss shapes: a topic taken from its own documents with a detail nobody wrote ("the
   budget for {topic}"; ``calibration_probes.yaml``).
@@ -228,7 +229,7 @@ def calibrate(
     )
 
 
-# Used until a knowledge base has calibrated itself (an empty one, or one being indexed).
+# For an empty knowledge base (which answers nothing anyway): never read for a real decision.
 DEFAULT = Calibration(
     same=Logistic([1.0, 1.0], 0.0, [3.5, 0.2], [1.0, 0.2]),
     cross=Logistic([1.0], 0.0, [3.5], [1.0]),

@@ -1,8 +1,9 @@
 """What the retrieved passages offer as evidence for a question, measured, and the quotes chosen.
 
 Every quotable unit of the top passages (:mod:`knowledge.quotes`) is scored by meaning (the
-cosine between the question's vector and the unit's vector, stored at ingest) plus lexical
-evidence (the share of the question's rarer words the unit contains). The same measurements,
+cosine between the question's vector and the unit's vector, stored at ingest, as a z-score
+within the unit's language) plus lexical evidence (the share of the question's rarer words the
+unit contains). The same measurements,
 as :class:`Features`, are what a knowledge base's calibration (:mod:`knowledge.calibration`)
 turns into one of three outcomes. No table of cue words: the vectors carry the meaning.
 """
@@ -22,8 +23,8 @@ from .lexical import in_dictionary, is_cjk, subwords, tokenize
 from .quotes import NUMBERING, Unit, quotable
 from .retrieval import Hit, language_levels
 
-# A unit's score: cosine + LEXICAL_WEIGHT * coverage. Chosen on the dev set, confirmed on the
-# sample set (BENCHMARKS.md "Quotes chosen by meaning").
+# A unit's score: z + LEXICAL_WEIGHT * coverage. Chosen on the dev set, confirmed on the sample
+# set (BENCHMARKS.md "Quotes chosen by meaning").
 LEXICAL_WEIGHT = 1.0
 MAX_QUOTES = 3
 # A later quote is kept only while its score is within this of the best one's.
