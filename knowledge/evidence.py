@@ -134,6 +134,9 @@ class Features:
     passage_coverage: float  # best coverage of a top passage with its title and heading
     cross: bool  # the best unit is in the other language: lexical evidence cannot exist
     own_terms: float = 1.0  # share of a follow-up's own words in the quotes (1 for a standalone question)
+    # The best unit's plain cosine: in a knowledge base of a few documents the z-score's reference
+    # is the candidates themselves, and the best one's z is about the same for any question.
+    sentence_cosine: float = 0.0
     rerank: float | None = None  # the reranker's score of the best passage, when one is configured
 
     def vector(self, *, meaning_only: bool = False) -> list[float]:
@@ -141,7 +144,9 @@ class Features:
         where no word of the question can be in the passage. The passage-level measurements are
         kept for the record: with them the calibration did worse on both development sets
         (BENCHMARKS.md "Refusal calibration")."""
-        x = [self.sentence_similarity] if meaning_only else [self.sentence_similarity, self.sentence_coverage]
+        x = [self.sentence_similarity, self.sentence_cosine]
+        if not meaning_only:
+            x.append(self.sentence_coverage)
         return x + ([self.rerank] if self.rerank is not None else [])
 
 
@@ -231,6 +236,7 @@ def features(
     return Features(
         rerank=max(scores) if scores else None,
         sentence_similarity=max(c.z for c in candidates),
+        sentence_cosine=max(c.similarity for c in candidates),
         passage_similarity=passage_level,
         sentence_coverage=best.coverage,
         passage_coverage=passage_cov,

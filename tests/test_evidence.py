@@ -162,3 +162,25 @@ def test_a_folder_indexed_without_unit_vectors_asks_for_a_reindex(small: Knowled
     small.catalog.set_meta("embedding_fingerprint", small.embedder.fingerprint)  # as an older version wrote it
     with pytest.raises(ReindexNeeded):
         small.search("passwords", k=1)
+
+
+def test_a_quote_in_the_other_language_is_related_unless_a_reranker_scored_it():
+    from knowledge.evidence import Features
+
+    sure = cal.Logistic([5.0, 5.0], 0.0, [0.0, 0.0], [1.0, 1.0])
+    calibration = cal.Calibration(
+        same=cal.Logistic([5.0, 5.0, 5.0], 0.0, [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]),
+        cross=sure,
+        answer_at={"same": 0.6, "cross": 0.6},
+        related_at={"same": 0.2, "cross": 0.2},
+    )
+    strong = dict(sentence_similarity=3.0, passage_similarity=2.0, sentence_coverage=0.9, passage_coverage=0.9)
+    assert calibration.decide(Features(**strong, cross=False, sentence_cosine=0.9))[0] == "answered"
+    assert calibration.decide(Features(**strong, cross=True, sentence_cosine=0.9))[0] == "related"
+    reranked = cal.Calibration(
+        same=calibration.same,
+        cross=cal.Logistic([5.0, 5.0, 5.0], 0.0, [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]),
+        answer_at=calibration.answer_at,
+        related_at=calibration.related_at,
+    )
+    assert reranked.decide(Features(**strong, cross=True, sentence_cosine=0.9, rerank=0.95))[0] == "answered"
