@@ -32,12 +32,11 @@ from .evidence import (
     choose,
     features,
     idf_table,
-    passage_z,
     score_units,
     ui_language,
 )
 from .lexical import tokenize
-from .retrieval import Hit
+from .retrieval import Hit, language_levels, z_score
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
@@ -144,10 +143,10 @@ def measure(
     idf = idf_table(doc_freq, total)
     hits = kb.rerank(query, hits)
     vectors = kb.catalog.sentence_vectors([h.chunk_id for h in hits])
-    reference = kb.unit_reference()
     qvec = kb.query_vector(query)
-    candidates = score_units(query, qvec, hits, vectors, idf, reference, embed=kb.embedder.embed_passages)
-    level = max(passage_z(qvec, h, reference) for h in hits[:TOP_PASSAGES])
+    levels = language_levels(qvec, kb.unit_reference())  # once per question: units and passages use it
+    candidates = score_units(query, qvec, hits, vectors, idf, levels, embed=kb.embedder.embed_passages)
+    level = max(z_score(h.similarity, h.language, levels) for h in hits[:TOP_PASSAGES])
     return hits, candidates, features(query, hits, candidates, idf, own_terms, level)
 
 
@@ -262,10 +261,10 @@ def answer_stream(
     if confidence != "answered":
         if confidence == "related" and found.chosen:
             text, citations = compose_extractive(question, hits, found.chosen, header="related")
+            closest = _closest(hits)
         else:
             confidence, citations = "not_found", []
-            text = refusal(question, hits)[0]
-        closest = _closest(hits)
+            text, closest = refusal(question, hits)
         kb.catalog.record_gap(question, query, language, [d for d, _ in closest], found.support, asked_by, confidence)
         result = Answer(
             question,

@@ -193,14 +193,13 @@ def make_probes(
             answerable.append(probe)
         if len(answerable) == ANSWERABLE_PROBES:
             break
-    languages = sorted({language for _, language in units}) or ["zh", "en"]
     off_topic = [q for lang in ("zh", "en") for q in pool["off_topic"][lang]]
     near: list[str] = []
     for text, language in sample:
         if len(near) == NEAR_MISS_PROBES:
             break
         topic = topic_of(text, language, rng)
-        if topic and language in languages:
+        if topic and language in pool["details"]:  # a sentence in a third language has no detail shapes
             near.append(rng.choice(pool["details"][language]).format(topic=topic))
     return answerable, off_topic, near
 

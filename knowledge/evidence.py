@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from .language import detect_language
 from .lexical import in_dictionary, is_cjk, subwords, tokenize
 from .quotes import NUMBERING, Unit, quotable
-from .retrieval import Hit, language_levels
+from .retrieval import Hit, z_score
 
 # A unit's score: z + LEXICAL_WEIGHT * coverage. Chosen on the dev set, confirmed on the sample
 # set (BENCHMARKS.md "Quotes chosen by meaning").
@@ -156,13 +157,14 @@ def score_units(
     hits: Sequence[Hit],
     vectors: dict[str, dict[tuple[int, int], np.ndarray]],
     idf: dict[str, float],
-    reference: dict[str, np.ndarray],
-    embed: object = None,
+    levels: dict[str, tuple[float, float]],
+    embed: Callable[[list[str]], Any] | None = None,
 ) -> list[Candidate]:
     """Every quotable unit of the passages, scored by meaning and words, best first.
 
     Meaning is a z-score: how far the unit's cosine with the question stands above the
-    question's cosines with ordinary units of the same language (``reference``). e5's cosines
+    question's cosines with ordinary units of the same language (``levels``, from
+    :func:`knowledge.retrieval.language_levels`). e5's cosines
     sit at a level that depends on the corpus and on the language pair (an English passage
     scores lower for a Chinese question however well it answers), so a raw cosine threshold
     does not carry over from one knowledge base to the next, and a raw cosine never picks the
@@ -178,17 +180,15 @@ def score_units(
             rows.append((index, hit, unit, vec))
             if vec is None:
                 pending.append((len(rows) - 1, hit, unit))
-    if pending and callable(embed):
+    if pending and embed is not None:
         fresh = embed([u.text for _, _, u in pending])
         for (row, hit, unit), vec in zip(pending, fresh, strict=True):
             rows[row] = (rows[row][0], hit, unit, np.asarray(vec, dtype=np.float32))
     qn = qvec / (float(np.linalg.norm(qvec)) or 1.0)
-    levels = language_levels(qn, reference)
     candidates = []
     for index, hit, unit, vec in rows:
         sim = float(vec @ qn / (float(np.linalg.norm(vec)) or 1.0)) if vec is not None else hit.similarity
-        mean, spread = levels.get(hit.language, levels.get("", (0.0, 1.0)))
-        z = (sim - mean) / spread
+        z = z_score(sim, hit.language, levels)
         own = coverage(weights, unit.text)
         with_context = coverage(weights, unit.text, context=unit.context)
         cover = own + CONTEXT_WEIGHT * (with_context - own)
@@ -209,11 +209,6 @@ def score_units(
     return candidates
 
 
-def passage_z(qvec: np.ndarray, hit: Hit, reference: dict[str, np.ndarray]) -> float:
-    mean, spread = language_levels(qvec, reference).get(hit.language, (0.0, 1.0))
-    return (hit.similarity - mean) / spread
-
-
 def features(
     query: str,
     hits: Sequence[Hit],
@@ -223,7 +218,7 @@ def features(
     passage_level: float = 0.0,
 ) -> Features:
     if not hits or not candidates:
-        return Features(0.0, max((h.similarity for h in hits), default=0.0), 0.0, 0.0, False, 0.0)
+        return Features(0.0, passage_level, 0.0, 0.0, False, 0.0)
     language = ui_language(query)
     weights = question_weights(query, idf)
     passage_cov = max(coverage(weights, f"{h.title} {h.heading} {h.text}") for h in hits[:TOP_PASSAGES])

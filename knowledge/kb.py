@@ -22,7 +22,7 @@ import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -155,8 +155,7 @@ class KnowledgeBase:
         self._closing = threading.Event()
         self._background: threading.Thread | None = None
         self._query_vectors: dict[str, Any] = {}
-        self._reference: tuple[str, dict[str, Any]] = ("", {})
-        self._chunk_reference: tuple[str, dict[str, Any]] = ("", {})
+        self._samples: dict[str, tuple[str, dict[str, Any]]] = {}  # per kind: (generation, vectors)
         self._reranker: Any = False  # not made yet
 
     # ------------------------------------------------------------------ lazy parts
@@ -238,12 +237,28 @@ class KnowledgeBase:
     def chunk_reference(self) -> dict[str, Any]:
         """A sample of chunk vectors per language, for the z-scored dense list of search
         (:func:`knowledge.retrieval.z_dense`); kept until the documents change."""
-        import numpy as np
+        return self._per_generation("chunks", self._sample_chunk_vectors)
 
+    def unit_reference(self) -> dict[str, Any]:
+        """A sample of unit vectors per language (:meth:`Catalog.unit_sample`), kept until the
+        documents change."""
+        return self._per_generation("units", self.catalog.unit_sample)
+
+    def _per_generation(self, key: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """``build()``, kept until a document is added, replaced or removed."""
         generation = self.catalog.generation()
         with self._lock:
-            if self._chunk_reference[0] == generation:
-                return self._chunk_reference[1]
+            kept = self._samples.get(key)
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        value = build()  # outside the lock: it reads the stores
+        with self._lock:
+            self._samples[key] = (generation, value)
+        return value
+
+    def _sample_chunk_vectors(self) -> dict[str, Any]:
+        import numpy as np
+
         reference = {}
         for language, ids in self.catalog.sample_chunk_ids().items():
             found = self.store.vectors(ids)
@@ -252,18 +267,7 @@ class KnowledgeBase:
                 reference[language if language in ("zh", "en") else "other"] = matrix / np.maximum(
                     np.linalg.norm(matrix, axis=1, keepdims=True), 1e-9
                 )
-        with self._lock:
-            self._chunk_reference = (generation, reference)
         return reference
-
-    def unit_reference(self) -> dict[str, Any]:
-        """A sample of unit vectors per language (:meth:`Catalog.unit_sample`), kept until the
-        documents change."""
-        generation = self.catalog.generation()
-        with self._lock:
-            if self._reference[0] != generation:
-                self._reference = (generation, self.catalog.unit_sample())
-            return self._reference[1]
 
     @property
     def reranker(self) -> Any:
@@ -331,7 +335,6 @@ class KnowledgeBase:
         thresholds (after every ingest; answering calibrates first if the documents changed)."""
         from .answer import measure
         from .calibration import META_KEY, Calibration, calibrate
-        from .quotes import quotable
 
         with self._calibrating:
             generation = self._generation()
@@ -599,7 +602,7 @@ class KnowledgeBase:
         # has another fingerprint, and its vectors must not join the old ones.
         self.check_model()
         units = [quotable(c.text, loaded.title, c.heading) if CHUNK_VECTORS != "chunks" else [] for c in chunks]
-        own = [c for c, found in zip(chunks, units, strict=True) if CHUNK_VECTORS != "units" or not found]
+        own = [c for c, found in zip(chunks, units, strict=True) if _embeds_chunk(found)]
         texts = [embedding_text(loaded.title, c.heading, c.text) for c in own]
         texts += [u.text for found in units for u in found]
         spans = [[(u.start, u.end) for u in found] for found in units]
@@ -824,13 +827,18 @@ class _Queries:
         return self._kb.query_vector(text)
 
 
+def _embeds_chunk(units: Sequence[object]) -> bool:
+    """Whether a chunk's own text is embedded (see CHUNK_VECTORS), given its quotable units."""
+    return CHUNK_VECTORS != "units" or not units
+
+
 def _split_vectors(units: list[list[tuple[int, int]]], vectors: Any) -> tuple[Any, list[list[tuple[int, int, bytes]]]]:
     """The chunks' vectors and each chunk's units with their vectors (as float16 bytes: half the
     space, a cosine moves by less than 1e-3), from what :meth:`KnowledgeBase._prepare` embedded:
     the chunks that are embedded themselves first, then every unit."""
     import numpy as np
 
-    own = sum(1 for spans in units if CHUNK_VECTORS != "units" or not spans)
+    own = sum(1 for spans in units if _embeds_chunk(spans))
     chunk_vectors, sentences = [], []
     i, j = 0, own
     for spans in units:
@@ -839,7 +847,7 @@ def _split_vectors(units: list[list[tuple[int, int]]], vectors: Any) -> tuple[An
         sentences.append(
             [(a, b, np.asarray(v, dtype=np.float16).tobytes()) for (a, b), v in zip(spans, mine, strict=True)]
         )
-        if CHUNK_VECTORS != "units" or not spans:
+        if _embeds_chunk(spans):
             chunk_vectors.append(vectors[i])
             i += 1
         else:

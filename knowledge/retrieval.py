@@ -120,16 +120,20 @@ def language_levels(qvec: np.ndarray, reference: Reference) -> dict[str, tuple[f
     return levels
 
 
+def z_score(sim: float, language: str, levels: dict[str, tuple[float, float]]) -> float:
+    """How far ``sim`` stands above the question's ordinary cosines in ``language`` (see
+    :func:`language_levels`; a language without a sample of its own uses all of them)."""
+    mean, spread = levels.get(language, levels.get("", (0.0, 1.0)))
+    return (sim - mean) / spread
+
+
 def z_dense(
     qvec: np.ndarray, per_language: dict[str, list[tuple[str, float]]], reference: Reference, n: int
 ) -> list[tuple[str, float]]:
     """One dense list over all languages, ranked by each chunk's z-score: its cosine against the
     question's cosines with ``reference``, the sample of chunks of its own language."""
     levels = language_levels(qvec, reference)
-    merged: list[tuple[str, float]] = []
-    for language, items in per_language.items():
-        mean, spread = levels.get(language, levels.get("", (0.0, 1.0)))
-        merged.extend((cid, (sim - mean) / spread) for cid, sim in items)
+    merged = [(cid, z_score(sim, language, levels)) for language, items in per_language.items() for cid, sim in items]
     merged.sort(key=lambda item: item[1], reverse=True)
     return merged[:n]
 
