@@ -11,9 +11,11 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .content import (
     ENV_VAR,
+    Report,
     check,
     course_question_ids,
     default_root,
@@ -23,6 +25,7 @@ from .content import (
 )
 from .errors import CourseError, GiftError
 from .gift import export_gift, guess_lang, import_gift, merge_questions
+from .itemwriting import quiz_stats
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check the content tree; every problem with file and line")
     p.add_argument("dir", nargs="?", type=Path, help=root_help)
     p.add_argument("--json", action="store_true", help="print a JSON summary instead")
+    p.add_argument("--strict", action="store_true",
+                   help="also fail (status 1) on item-writing warnings: keyed option the longest, true/false "
+                        "balance, one multiple-choice pattern, key always in one position")
 
     p = sub.add_parser("import-gift", help="add or update a module's questions from a GIFT file (one language)")
     p.add_argument("file", type=Path)
@@ -69,22 +75,46 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+def _item_writing(report: Report) -> list[dict[str, Any]]:
+    """Item-writing statistics of every valid module's pool (see courses/itemwriting.py)."""
+    out = []
+    for course in report.courses:
+        for module in course.modules:
+            stats = quiz_stats(module.questions)
+            quiz = report.root / course.id / f"{module.order:02d}-{module.id}" / "quiz.yaml"
+            out.append({"quiz": f"{course.id}/{module.id}", "file": _shown(quiz), **stats.as_json(),
+                        "summary": stats.summary()})
+        # Per quiz there are few true/false and multiple-choice items; the habit shows over the whole course.
+        stats = quiz_stats([q for module in course.modules for q in module.questions])
+        out.append({"quiz": f"{course.id} (whole course)", "file": _shown(report.root / course.id), **stats.as_json(),
+                    "summary": stats.summary()})
+    return out
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     report = check(args.dir)
+    stats = _item_writing(report)
+    warned = sum(len(s["warnings"]) for s in stats)
+    failed = not report.ok or (args.strict and warned > 0)
     if args.json:
         summary = report.as_json()
         for problem in summary["problems"]:
             problem["file"] = _shown(Path(problem["file"]))
+        summary["item_writing"] = [{k: v for k, v in s.items() if k != "summary"} for s in stats]
         print(json.dumps(summary, ensure_ascii=False, indent=2))
-        return 0 if report.ok else 1
+        return 1 if failed else 0
     for p in report.problems:
         print(f"{_shown(p.path)}:{p.line}: {p.message}" if p.line else f"{_shown(p.path)}: {p.message}")
+    for s in stats:
+        print(f"{s['quiz']}: {s['summary']}")
+        for warning in s["warnings"]:
+            print(f"{s['file']}: warning: {warning}")
     c = report.counts
     found = (f"{c['courses']} course(s), {c['modules']} module(s), {c['lessons']} lesson(s), "
              f"{c['questions']} question(s), languages: {', '.join(report.languages) or 'none'}")
     if report.ok:
-        print(f"ok: {found}")
-        return 0
+        print(f"ok: {found}" + (f"; {warned} item-writing warning(s)" if warned else ""))
+        return 1 if failed else 0
     print(f"{len(report.problems)} problem(s) in {found}", file=sys.stderr)
     return 1
 
@@ -126,6 +156,10 @@ def cmd_import_gift(args: argparse.Namespace) -> int:
         other = "en" if lang == "zh" else "zh"
         print(f"next: the {other} texts of {', '.join(flagged)} are copies of {lang} - translate them and remove "
               f"`untranslated: {other}`", file=sys.stderr)
+    stats = quiz_stats(merged.questions)
+    print(f"item writing: {stats.summary()}", file=sys.stderr)
+    for warning in stats.warnings:
+        print(f"{_shown(target)}: warning: {warning}", file=sys.stderr)
     bare = [q.id for q in merged.questions if q.id in touched and not (q.kind and q.topic and q.lesson)]
     if bare:
         print(f"next: give {', '.join(bare)} kind, topic and lesson; then run `python -m courses validate`",

@@ -32,14 +32,31 @@ def tree(tmp_path: Path) -> Path:
 def test_validate_valid_tree() -> None:
     result = run("validate", str(FIXTURES / "valid"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == "ok: 1 course(s), 2 module(s), 3 lesson(s), 6 question(s), languages: zh, en\n"
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "ok: 1 course(s), 2 module(s), 3 lesson(s), 6 question(s), languages: zh, en"
+    # item-writing statistics per quiz and for the course; the tiny pools are below every warning threshold
+    assert lines[:-1] == [
+        "demo-course/review-basics: 5 question(s); single 1: key is the longest option in zh 0, en 1; key position a:1; "
+        "multiple 1: 3-of-4 x1; true/false 1: 0 true, 1 false",
+        "demo-course/messages: 1 question(s); true/false 1: 1 true, 0 false",
+        "demo-course (whole course): 6 question(s); single 1: key is the longest option in zh 0, en 1; key position "
+        "a:1; multiple 1: 3-of-4 x1; true/false 2: 1 true, 1 false",
+    ]
 
 
 def test_validate_json_shape() -> None:
     result = run("validate", str(FIXTURES / "valid"), "--json")
     assert result.returncode == 0
-    assert json.loads(result.stdout) == {
+    summary = json.loads(result.stdout)
+    stats = summary.pop("item_writing")
+    assert summary == {
         "courses": 1, "modules": 2, "lessons": 3, "questions": 6, "languages": ["zh", "en"], "problems": [],
+    }
+    assert [s["quiz"] for s in stats] == ["demo-course/review-basics", "demo-course/messages", "demo-course (whole course)"]
+    assert stats[0] == {
+        "quiz": "demo-course/review-basics", "file": "tests/fixtures/courses/valid/demo-course/01-review-basics/quiz.yaml",
+        "questions": 5, "single": 1, "longest_is_key": {"zh": 0, "en": 1}, "key_positions": {"a": 1}, "multiple": 1,
+        "multiple_patterns": {"3-of-4": 1}, "truefalse": 1, "true": 0, "warnings": [],
     }
 
 
@@ -76,7 +93,7 @@ def test_validate_broken_trees_json() -> None:
 
 def test_validate_default_root_from_env_and_missing_root(tmp_path: Path) -> None:
     result = run("validate", env={"APP_COURSES_DIR": str(ROOT / FIXTURES / "valid")})
-    assert result.returncode == 0 and result.stdout.startswith("ok: 1 course(s)")
+    assert result.returncode == 0 and result.stdout.splitlines()[-1].startswith("ok: 1 course(s)")
     result = run("validate", str(tmp_path / "nope"))
     assert result.returncode == 1 and result.stderr.startswith("error: No course content folder at")
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from courses.content import read_questions
+from courses.content import PACKAGE_CONTENT, read_questions
 from courses.gift import GiftImport, escape, export_gift, guess_lang, import_gift, merge_questions
 from courses.models import (
     MultipleChoice,
@@ -253,3 +253,18 @@ def test_short_answer_merge_replaces_only_that_languages_answers() -> None:
     assert isinstance(q, ShortAnswer)
     assert q.accept.zh == ["三审三校", "三审"] and q.accept.en == ["three reviews", "the three reviews"]
     assert q.feedback_wrong == POOL[3].feedback_wrong  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_shipped_course_survives_a_gift_round_trip(lang: str) -> None:
+    """Every shipped module exported to GIFT and imported back is unchanged (issue 20 rewrote the pool)."""
+    quizzes = sorted(PACKAGE_CONTENT.glob("*/*/quiz.yaml"))
+    assert quizzes
+    for quiz in quizzes:
+        questions = read_questions(quiz)
+        exported = export_gift(questions, lang, category=quiz.parent.name)
+        result = import_gift(exported.text, lang, id_prefix="x", reserved_ids=set())
+        assert not result.errors, (quiz, result.errors)
+        merged = merge_questions(questions, result.questions, lang)
+        assert merged.unchanged == exported.exported and not (merged.added or merged.updated or merged.replaced), quiz
+        assert merged.questions == questions
