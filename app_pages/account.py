@@ -27,9 +27,13 @@ if svc.settings.auth == "local":
                 try:
                     people.change_own_password(user, svc.accounts, old, new)
                 except TrainerError as exc:
-                    st.error(str(exc))
+                    st.error(ui.error_text(exc))
                 else:
-                    st.success(ui.tr("password_changed"))
+                    # The change ended every session of the user, this one too: this tab gets a new one,
+                    # and the browser its cookie now (a reload right after must not sign out).
+                    ui.sign_in(svc.accounts.get(user.username))
+                    st.success(ui.tr("password_changed_elsewhere"))
+                    ui.sync_cookie()
 
 if st.button(ui.tr("sign_out"), key="account_sign_out"):
     ui.sign_out()

@@ -164,13 +164,13 @@ if question:
                     for _ in pieces():
                         pass
         except (KnowledgeError, TrainerError) as exc:
-            st.error(str(exc))
+            st.error(ui.error_text(exc))
         else:
             result = finished[-1]
             try:
                 ask_id = svc.asks.record(user, result)
             except TrainerError as exc:  # app.db full or locked: a message, not a traceback
-                st.error(str(exc))
+                st.error(ui.error_text(exc))
             else:
                 turns.append({"question": question, "answer": result, "ask_id": ask_id})
                 show_answer(result, ask_id)

@@ -12,6 +12,7 @@ import streamlit as st
 from app_pages import ui
 from knowledge.drafts import (
     CATEGORIES,
+    CATEGORY_NAMES,
     SEVERITIES,
     DraftReport,
     Finding,
@@ -19,6 +20,7 @@ from knowledge.drafts import (
     check_draft,
     load_wordlists,
     read_draft,
+    rule_name,
 )
 from knowledge.errors import KnowledgeError
 from trainer.errors import TrainerError
@@ -40,7 +42,7 @@ def run_check(title: str, body: str, html: str | None = None) -> None:
         with st.spinner(ui.tr("thinking")):
             st.session_state["draft_report"] = check_draft(title, body, kb=svc.kb, html=html)
     except KnowledgeError as exc:
-        st.error(str(exc))
+        st.error(ui.md_escape(ui.error_text(exc)))
 
 
 paste, upload = st.tabs([ui.tr("draft_paste"), ui.tr("draft_upload")])
@@ -51,23 +53,26 @@ with paste:
         if st.form_submit_button(ui.tr("draft_check")):
             run_check(title, body)
 with upload:
-    file = st.file_uploader(ui.tr("draft_upload"), type=["html", "htm", "txt", "md"], key="draft_file")
+    types = ["html", "htm", "txt", "md"]
+    ui.uploader_in_language("draft_file", svc.settings.max_file_mb, types)
+    file = st.file_uploader(ui.tr("draft_upload"), type=types, key="draft_file")
     if file is not None and st.button(ui.tr("draft_check"), key="draft_check_file"):
         data = file.getvalue()
         if len(data) > svc.settings.max_file_mb * 1024 * 1024:
-            st.error(f"{file.name}: > {svc.settings.max_file_mb:g} MB (APP_MAX_FILE_MB)")
+            st.error(ui.md_escape(ui.tr("draft_file_too_big", name=file.name, mb=f"{svc.settings.max_file_mb:g}")))
         else:
             try:
                 draft = read_draft(file.name, data)
             except KnowledgeError as exc:
-                st.error(str(exc))
+                st.error(ui.md_escape(ui.error_text(exc)))
             else:
                 run_check(draft.title, draft.body, draft.html)
 
 
 def show_finding(f: Finding) -> None:
     excerpt = " ".join(f.excerpt.split())
-    line = f"**{f.rule}** · {ui.md_escape(f.message)}"
+    # The rule's name is in the interface language; the message is in the draft's.
+    line = f"**{ui.md_escape(rule_name(f.rule, ui.lang()))}** · {ui.md_escape(f.message)}"
     if excerpt:
         line += "  \n> " + ui.md_escape(excerpt[:200])
     st.markdown(line)
@@ -96,7 +101,8 @@ def show_report(report: DraftReport) -> None:
         show_finding(f)
     if report.facts:
         st.subheader(ui.tr("draft_facts"))
-        st.markdown("\n".join(f"- {f.rule.removeprefix('fact.')}: {ui.md_escape(f.excerpt)}" for f in report.facts))
+        lines = [f"- {ui.md_escape(rule_name(f.rule, ui.lang()))}: {ui.md_escape(f.excerpt)}" for f in report.facts]
+        st.markdown("\n".join(lines))
     if report.suggested_release:
         r = report.suggested_release
         st.subheader(ui.tr("draft_release"))
@@ -123,16 +129,22 @@ if user.can("admin"):
         try:
             st.caption(ui.tr("draft_words_count", n=len(load_wordlists(svc.settings.data_dir))))
         except KnowledgeError as exc:
-            st.error(str(exc))
+            st.error(ui.md_escape(ui.error_text(exc)))
         with st.form("draft_word_form", clear_on_submit=True):
             wrong = st.text_input(ui.tr("draft_word_wrong"), key="draft_word_wrong", max_chars=100)
             suggestion = st.text_input(ui.tr("draft_word_suggestion"), key="draft_word_suggestion", max_chars=200)
-            category = st.selectbox(ui.tr("draft_word_category"), list(CATEGORIES), key="draft_word_category")
+            category_names = {c: CATEGORY_NAMES[c][0 if ui.lang() == "zh" else 1] for c in CATEGORIES}
+            category = st.selectbox(
+                ui.tr("draft_word_category"),
+                list(CATEGORIES),
+                key="draft_word_category",
+                format_func=category_names.__getitem__,
+            )
             note = st.text_input(ui.tr("draft_word_note"), key="draft_word_note", max_chars=300)
             if st.form_submit_button(ui.tr("draft_word_add")):
                 try:
                     rule = add_word(svc.settings, user, wrong, suggestion, category, note)
                 except (KnowledgeError, TrainerError) as exc:
-                    st.error(str(exc))
+                    st.error(ui.md_escape(ui.error_text(exc)))
                 else:
                     st.success(ui.md_escape(ui.tr("draft_word_added", wrong=rule.wrong)))

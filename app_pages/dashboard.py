@@ -12,12 +12,13 @@ from app_pages import ui
 from knowledge.errors import KnowledgeError
 from trainer import reports
 from trainer.errors import TrainerError
-from trainer.itemstats import FLAG_TEXT, MIN_ATTEMPTS
+from trainer.itemstats import MIN_ATTEMPTS
 from trainer.learning import STAFF
 
 user = ui.page_user(*STAFF)
 svc = ui.services()
 L = ui.lang()
+DASH = "–"
 
 st.title(ui.tr("dashboard_title"))
 learning = ui.learning_or_stop()
@@ -25,8 +26,12 @@ learning = ui.learning_or_stop()
 courses = {c.id: c for c in learning.catalog.courses}
 course_id = next(iter(courses))
 if len(courses) > 1:
-    course_id = st.selectbox(ui.tr("course"), list(courses), format_func=lambda c: courses[c].title.get(L))
+    course_id = st.selectbox(
+        ui.tr("course"), list(courses), format_func=lambda c: courses[c].title.get(L), placeholder=ui.tr("choose_one")
+    )
 course = courses[course_id]
+# The one switch for every learner statistic on this page and in its exports.
+staff = st.toggle(ui.tr("include_staff"), key="include_staff", help=ui.tr("include_staff_help"))
 
 
 def embed_questions(texts: list[str]) -> list:  # type: ignore[type-arg]
@@ -34,7 +39,14 @@ def embed_questions(texts: list[str]) -> list:  # type: ignore[type-arg]
     return [svc.kb.embedder.embed_query(text) for text in texts]
 
 
+def percent(value: float | None) -> str:
+    return DASH if value is None else f"{value:.1f}"
+
+
 module_titles = {m.id: f"{m.order}. {m.title.get(L)}" for m in course.modules}
+# A question as people know it: its module's number and its place in the module ("1.3"), never its id.
+question_numbers = {q.id: f"{m.order}.{n}" for m in course.modules for n, q in enumerate(m.questions, 1)}
+prompts = {q.id: q.prompt.get(L) for m in course.modules for q in m.questions}
 
 tabs = st.tabs(
     [ui.tr("tab_gradebook"), ui.tr("tab_items"), ui.tr("tab_gaps"), ui.tr("tab_usage"), ui.tr("tab_exports")],
@@ -45,8 +57,10 @@ tabs = st.tabs(
 with tabs[0]:
     group_names = reports.groups(user, svc.accounts)
     everyone = ui.tr("all_groups")
-    group = st.selectbox(ui.tr("group"), [everyone, *group_names], key="gb_group")
-    rows = reports.gradebook(user, learning, svc.accounts, course_id, group=None if group == everyone else group)
+    group = st.selectbox(ui.tr("group"), [everyone, *group_names], key="gb_group", placeholder=ui.tr("choose_one"))
+    rows = reports.gradebook(
+        user, learning, svc.accounts, course_id, group=None if group == everyone else group, include_staff=staff
+    )
     if not rows:
         st.info(ui.tr("no_learners"))
     else:
@@ -55,81 +69,135 @@ with tabs[0]:
 
         def cell(r: pd.Series) -> str:
             mark = "✓" if r["completed"] else ("○" if r["passed"] else "")
-            grade = "–" if pd.isna(r["grade"]) else f"{r['grade']:.0f}%"
-            return f"{grade} {mark} ({r['attempts']})".strip()
+            grade = DASH if pd.isna(r["grade"]) else f"{r['grade']:.0f}%"
+            return f"{grade} {mark} ({r['attempts']})".replace("  ", " ")
 
         frame["cell"] = frame.apply(cell, axis=1)
+        frame["name"] = frame["name"].replace("", DASH)
+        frame["department"] = frame["department"].replace("", DASH)
         table = frame.pivot_table(
             index=["username", "name", "department"], columns="module", values="cell", aggfunc="first", sort=False
         )
         overdue = frame.groupby("username")["overdue"].any()
         due = frame.groupby("username")["due"].first()
-        table.insert(0, ui.tr("due"), [due[u] for u, _, _ in table.index])
+        table.insert(0, ui.tr("due"), [due[u] or DASH for u, _, _ in table.index])
         table.insert(1, ui.tr("overdue"), ["⚠" if overdue[u] else "" for u, _, _ in table.index])
-        st.dataframe(table, width="stretch")
-        st.caption("✓ = completed · ○ = passed, lessons unread · (n) = graded attempts")
+        table = table.reset_index().rename(
+            columns={"username": ui.tr("username"), "name": ui.tr("full_name"), "department": ui.tr("department")}
+        )
+        table.columns.name = None
+        st.dataframe(table, hide_index=True, width="stretch")
+        st.caption(ui.tr("gradebook_legend"))
 
         st.subheader(ui.tr("learner_detail"))
-        who = st.selectbox(ui.tr("pick_user"), sorted({r.username for r in rows}), index=None, key="gb_learner")
+        who = st.selectbox(
+            ui.tr("pick_user"),
+            sorted({r.username for r in rows}),
+            index=None,
+            key="gb_learner",
+            placeholder=ui.tr("choose_one"),
+        )
         if who:
             detail = reports.attempt_rows(user, learning, course_id, username=who)
-            st.dataframe(pd.DataFrame(detail), hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            ui.tr("col_attempt"): d["attempt"],
+                            ui.tr("module"): module_titles.get(d["module"], d["module"]),
+                            ui.tr("col_mode"): ui.tr("mode_" + d["mode"]),
+                            ui.tr("col_status"): ui.tr("status_" + d["status"]),
+                            ui.tr("col_submitted"): d["submitted"][:16].replace("T", " ") or DASH,
+                            ui.tr("col_position"): d["position"],
+                            ui.tr("col_question_no"): question_numbers.get(d["question"], DASH),
+                            ui.tr("col_prompt"): prompts.get(d["question"], DASH),
+                            ui.tr("col_response"): d["response"] or DASH,
+                            ui.tr("col_mark"): DASH if d["mark"] is None else f"{d['mark']:g} / {d['max_mark']:g}",
+                        }
+                        for d in detail
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )
 
 # ------------------------------------------------------------------ quiz analysis
 with tabs[1]:
     module_id = st.selectbox(
-        ui.tr("module"), list(module_titles), format_func=module_titles.__getitem__, key="ia_module"
+        ui.tr("module"),
+        list(module_titles),
+        format_func=module_titles.__getitem__,
+        key="ia_module",
+        placeholder=ui.tr("choose_one"),
     )
-    result = reports.item_analysis(user, learning, course_id, module_id)
+    result = reports.item_analysis(user, learning, course_id, module_id, include_staff=staff)
     if result.analysis is None:
-        st.info(ui.tr("no_attempts"))
+        st.info(ui.tr("ia_no_attempts"))
     else:
         quiz = result.analysis.quiz
-
-        def fmt(value: float | None) -> str:
-            return "–" if value is None else f"{value:.1f}"
-
         if quiz.attempts < MIN_ATTEMPTS:
             st.warning(ui.tr("few_attempts", n=quiz.attempts, min=MIN_ATTEMPTS))
         st.write(
             ui.tr(
                 "quiz_stats",
                 n=quiz.attempts,
-                mean=fmt(quiz.mean),
-                sd=fmt(quiz.sd),
-                alpha=fmt(quiz.alpha),
-                er=fmt(quiz.error_ratio),
-                se=fmt(quiz.standard_error),
+                mean=percent(quiz.mean),
+                sd=percent(quiz.sd),
+                alpha=percent(quiz.alpha),
+                er=percent(quiz.error_ratio),
+                se=percent(quiz.standard_error),
             )
         )
-        for note in quiz.notes.values():
-            st.caption(note)
+        why = reports.distinct_notes(quiz.notes, L)
+        if why:
+            st.caption(ui.tr("quiz_notes", why="；".join(why) if L == "zh" else "; ".join(why)))
         module = course.module(module_id)
-        prompts = {q.id: q.prompt.get(L) for q in module.questions}
-        item_frame = pd.DataFrame(reports.item_rows(result))
-        item_frame.insert(2, "prompt", item_frame["question"].map(prompts))
-        item_frame["flags"] = [
-            " · ".join(FLAG_TEXT.get(f, f) for f in flags.split()) if flags else "" for flags in item_frame["flags"]
-        ]
-        st.dataframe(item_frame, hide_index=True, width="stretch")
+
+        def flag_texts(flags: tuple[str, ...]) -> str:
+            return " · ".join(ui.tr("flag_" + f) for f in flags) or DASH
+
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        ui.tr("col_question_no"): question_numbers.get(q.question, DASH),
+                        ui.tr("col_prompt"): prompts.get(q.question, DASH),
+                        ui.tr("col_n"): q.n,
+                        ui.tr("col_facility"): percent(q.facility),
+                        ui.tr("col_sd"): percent(q.sd),
+                        ui.tr("col_discrimination"): percent(q.discrimination),
+                        ui.tr("col_efficiency"): percent(q.efficiency),
+                        ui.tr("col_flags"): flag_texts(q.flags),
+                        ui.tr("col_notes"): " · ".join(reports.distinct_notes(q.notes, L)) or DASH,
+                    }
+                    for q in result.analysis.questions
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         flagged = [q for q in result.analysis.questions if q.flags]
         if flagged:
             st.subheader(ui.tr("flagged"))
             for q in flagged:
-                st.markdown(f"- **{q.question}** {prompts.get(q.question, '')}: " + ", ".join(q.flags))
+                number = question_numbers.get(q.question, DASH)
+                st.markdown(
+                    f"- **{number}** {ui.md_escape(prompts.get(q.question, ''))}：{ui.md_escape(flag_texts(q.flags))}"
+                )
         for qid, table in result.options.items():
-            with st.expander(ui.tr("distractors", q=f"{qid} · {prompts.get(qid, '')}")):
+            label = f"{question_numbers.get(qid, DASH)} · {prompts.get(qid, '')}"
+            with st.expander(ui.md_escape(ui.tr("distractors", q=label))):
                 question = module.question(qid)
                 texts = {o.id: o.text.get(L) for o in question.options}  # type: ignore[union-attr]
                 st.dataframe(
                     pd.DataFrame(
                         [
                             {
-                                "option": r.option,
-                                "text": texts.get(r.option, ""),
-                                "correct": r.correct,
-                                "count": r.count,
-                                "%": None if r.percent is None else round(r.percent, 1),
+                                ui.tr("col_option"): r.option.upper(),
+                                ui.tr("col_option_text"): texts.get(r.option, DASH),
+                                ui.tr("col_correct"): "✓" if r.correct else "",
+                                ui.tr("col_count"): r.count,
+                                "%": percent(r.percent),
                             }
                             for r in table.rows
                         ]
@@ -145,14 +213,15 @@ with tabs[2]:
         items = reports.gap_items(user, svc.kb, svc.db)
         clusters = reports.cluster_gaps(items, embed_questions)
     except (KnowledgeError, TrainerError) as exc:
-        st.error(ui.md_escape(str(exc)))
+        st.error(ui.md_escape(ui.error_text(exc)))
         clusters = []
     if not clusters:
         st.info(ui.tr("no_gaps"))
     for n, cluster in enumerate(clusters[:30]):
         kinds = " / ".join(reports.outcome_label(k, L) for k in cluster.kinds())
         with st.expander(ui.md_escape(f"{cluster.question} · {ui.tr('times_asked', n=cluster.count)} · {kinds}")):
-            st.caption(ui.tr("weekly_trend", trend=" ".join(str(c) for c in cluster.trend())))
+            trend = cluster.trend()
+            st.caption(ui.tr("weekly_trend", this=trend[-1], last=trend[-2], total=sum(trend)))
             if cluster.closest:
                 st.markdown(ui.tr("closest_docs") + " " + ui.md_escape(", ".join(cluster.closest)))
             st.markdown(f"**{ui.tr('wordings')}**")
@@ -176,15 +245,16 @@ with tabs[2]:
                     st.session_state["gaps_flash"] = ui.tr("handled")
                     st.rerun()
             except (KnowledgeError, TrainerError) as exc:
-                st.error(ui.md_escape(str(exc)))
+                st.error(ui.md_escape(ui.error_text(exc)))
     flash = st.session_state.pop("gaps_flash", "")
     if flash:
         st.success(flash)
 
 # ------------------------------------------------------------------ usage
 with tabs[3]:
-    stats = reports.usage(user, svc.db)
+    stats = reports.usage(user, svc.db, include_staff=staff)
     days = pd.DataFrame(stats["days"]).set_index("day")
+    days.index.name = ui.tr("date_col")  # the charts' x-axis title
     st.subheader(ui.tr("asked_per_day"))
     outcomes = {o: reports.outcome_label(o, L) for o in reports.OUTCOMES}
     st.bar_chart(
@@ -193,11 +263,13 @@ with tabs[3]:
         color=["#2e7d32", "#f9a825", "#c62828"],  # answered green, related amber, not found red (as on Ask)
     )
     st.subheader(ui.tr("active_per_day"))
-    st.line_chart(days[["active"]])
+    st.line_chart(days[["active"]].rename(columns={"active": ui.tr("active_people")}))
     if stats["top_documents"]:
         st.subheader(ui.tr("top_documents"))
         st.dataframe(
-            pd.DataFrame(stats["top_documents"], columns=["document", "citations"]), hide_index=True, width="stretch"
+            pd.DataFrame(stats["top_documents"], columns=[ui.tr("file"), ui.tr("col_citations")]),
+            hide_index=True,
+            width="stretch",
         )
 
 # ------------------------------------------------------------------ exports
@@ -208,13 +280,18 @@ with tabs[4]:
     # The click may come after the viewer lost the role: every builder checks the account as it is then.
     builders = {
         "gradebook": lambda: [
-            r.as_dict() for r in reports.gradebook(ui.still(svc, user, *STAFF), learning, svc.accounts, course_id)
+            r.as_dict()
+            for r in reports.gradebook(
+                ui.still(svc, user, *STAFF), learning, svc.accounts, course_id, include_staff=staff
+            )
         ],
-        "attempts": lambda: reports.attempt_rows(ui.still(svc, user, *STAFF), learning, course_id),
+        "attempts": lambda: reports.attempt_rows(ui.still(svc, user, *STAFF), learning, course_id, include_staff=staff),
         "items": lambda: [
             row
             for m in course.modules
-            for row in reports.item_rows(reports.item_analysis(ui.still(svc, user, *STAFF), learning, course_id, m.id))
+            for row in reports.item_rows(
+                reports.item_analysis(ui.still(svc, user, *STAFF), learning, course_id, m.id, include_staff=staff)
+            )
         ],
         "gaps": lambda: reports.gap_rows(clusters, L) if ui.still(svc, user, *STAFF) else [],
     }

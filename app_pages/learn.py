@@ -1,5 +1,7 @@
 """Courses: modules with lessons and quizzes. The quiz engine (``trainer.learning``) decides
 everything that counts - which questions, time, attempts, grades; this page only shows and asks.
+A module shows one lesson at a time; ``?attempt=ID`` (linked from My progress) opens an attempt's
+review, which the engine refuses for anyone else's attempt when the viewer is a learner.
 
 Course content is our own reviewed Markdown, so lessons render as Markdown (never raw HTML);
 anything typed by a learner is shown escaped.
@@ -8,6 +10,7 @@ anything typed by a learner is shown escaped.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -20,7 +23,7 @@ from courses.models import Module, MultipleChoice, Ordering, ShortAnswer, Single
 from knowledge.errors import KnowledgeError
 from trainer import library
 from trainer.errors import StorageProblem, TrainerError
-from trainer.learning import EVERYONE, Attempt, EmptyAnswer, ShownQuestion, Unanswered
+from trainer.learning import EVERYONE, GRACE_S, Attempt, EmptyAnswer, ReviewItem, ShownQuestion, Unanswered, points
 
 user = ui.page_user(*EVERYONE)
 svc = ui.services()
@@ -32,15 +35,44 @@ if learning.catalog.problems and user.role in ("trainer", "admin"):
     st.warning(ui.tr("courses_skipped"))
     st.code("\n".join(learning.catalog.problems), language=None)
 
+
+def open_linked_review() -> None:
+    """``?attempt=ID``: select that attempt's course and module and show its review. The engine's
+    ``attempt()`` raises PermissionDenied when a learner asks for someone else's attempt."""
+    raw = st.query_params.get("attempt")
+    if raw is None:
+        return
+    del st.query_params["attempt"]  # once: afterwards the page is the module's, as usual
+    try:
+        linked = learning.attempt(user, int(raw))
+    except ValueError:
+        st.error(ui.tr("review_bad_link"))
+        return
+    except TrainerError as exc:
+        st.error(ui.error_text(exc))
+        return
+    if not linked.finished and linked.username.lower() != user.username.lower():
+        return  # staff may review a learner's finished attempt, never work in an open one
+    st.session_state["course_pick"] = linked.course
+    st.session_state["course_module"] = linked.module
+    st.session_state.pop("module_pick", None)  # the picker starts afresh at course_module
+    st.session_state[f"attempt:{linked.course}:{linked.module}"] = linked.id
+
+
+open_linked_review()
 courses = learning.catalog.courses
 course = courses[0]
 if len(courses) > 1:
     titles = {c.id: c.title.get(L) for c in courses}
-    course = learning.catalog.course(st.selectbox(ui.tr("course"), list(titles), format_func=titles.__getitem__))
+    if st.session_state.get("course_pick") not in titles:
+        st.session_state.pop("course_pick", None)
+    course = learning.catalog.course(
+        st.selectbox(ui.tr("course"), list(titles), format_func=titles.__getitem__, key="course_pick")
+    )
 try:
     progress = learning.progress(user, course.id)  # may close an overdue attempt: a write
 except TrainerError as exc:
-    st.error(str(exc))
+    st.error(ui.error_text(exc))
     st.stop()
     raise  # st.stop() raises; this line only tells type checkers so
 
@@ -50,6 +82,8 @@ for m in course.modules:
     mark = " ✓" if state.completed else ("" if state.unlocked else f" 🔒 {ui.tr('locked')}")
     labels[m.id] = f"{m.order}. {m.title.get(L)}{mark}"
 chosen = st.session_state.get("course_module")
+if st.session_state.get("module_pick") not in labels:
+    st.session_state.pop("module_pick", None)
 module_id = st.selectbox(
     ui.tr("module"),
     list(labels),
@@ -80,18 +114,53 @@ def smaller_headings(markdown: str) -> str:
 
 
 def show_lessons(module: Module) -> None:
+    """One lesson at a time, with previous / next and its reading mark. The position is kept per
+    module in the session (the lesson picker's own state is dropped while another module shows);
+    a module opens at its first unread lesson."""
+    lessons = module.lessons
+    if not lessons:
+        return
     read = learning.lessons_read(user, user.username, course.id, module.id)
-    for lesson in module.lessons:
-        page = lesson.page(L)
-        st.subheader(page.title)
-        st.caption(ui.tr("minutes", n=page.minutes))
-        st.markdown(smaller_headings(page.markdown))
-        if lesson.id in read:
-            st.success(ui.tr("read_done"), icon=":material/check:")
-        elif st.button(ui.tr("mark_read"), key=f"read:{module.id}:{lesson.id}"):
-            learning.mark_read(user, course.id, module.id, lesson.id)
-            st.rerun()
-        st.divider()
+    pos_key, pick_key = f"lesson_pos:{course.id}:{module.id}", f"lesson_pick:{course.id}:{module.id}"
+    if not 0 <= st.session_state.get(pos_key, -1) < len(lessons):
+        st.session_state[pos_key] = next((i for i, x in enumerate(lessons) if x.id not in read), 0)
+    if not 0 <= st.session_state.get(pick_key, -1) < len(lessons):
+        st.session_state[pick_key] = st.session_state[pos_key]
+
+    def go(to: int) -> None:
+        st.session_state[pos_key] = st.session_state[pick_key] = to
+
+    def picked() -> None:
+        st.session_state[pos_key] = st.session_state[pick_key]
+
+    def label(i: int) -> str:
+        return f"{i + 1}. {lessons[i].page(L).title}" + (" ✓" if lessons[i].id in read else "")
+
+    index = st.selectbox(
+        ui.tr("lesson_pick"), range(len(lessons)), format_func=label, key=pick_key, on_change=picked
+    )  # fmt: skip
+    lesson = lessons[index]
+    page = lesson.page(L)
+    n_read = len(read & {x.id for x in lessons})
+    st.caption(ui.tr("lesson_position", n=index + 1, total=len(lessons), read=n_read))
+    st.subheader(page.title)
+    st.caption(ui.tr("minutes", n=page.minutes))
+    st.markdown(smaller_headings(page.markdown))
+    st.divider()
+    mark, back, forward = st.columns([2, 1, 1], vertical_alignment="center")
+    if lesson.id in read:
+        mark.success(ui.tr("read_done"), icon=":material/check:")
+    elif mark.button(ui.tr("mark_read"), key=f"read:{module.id}:{lesson.id}", type="primary"):
+        learning.mark_read(user, course.id, module.id, lesson.id)
+        st.rerun()
+    back.button(
+        ui.tr("prev_lesson"), key=f"prev:{module.id}", icon=":material/arrow_back:", disabled=index == 0,
+        on_click=go, args=(index - 1,), width="stretch",
+    )  # fmt: skip
+    forward.button(
+        ui.tr("next_lesson"), key=f"next:{module.id}", icon=":material/arrow_forward:", icon_position="right",
+        disabled=index == len(lessons) - 1, on_click=go, args=(index + 1,), width="stretch",
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------ questions
@@ -104,7 +173,48 @@ def option_texts(shown: ShownQuestion) -> dict[str, str]:
     return {}
 
 
-def response_widget(shown: ShownQuestion, key: str, disabled: bool = False) -> Any:
+def numbered(ids: list[str] | tuple[str, ...], texts: dict[str, str]) -> str:
+    return "\n".join(f"{n}. {texts.get(i, i)}" for n, i in enumerate(ids, 1))
+
+
+def move_item(order_key: str, moved_key: str, i: int, step: int) -> None:
+    order = list(st.session_state[order_key])
+    j = i + step
+    if 0 <= j < len(order):
+        order[i], order[j] = order[j], order[i]
+    st.session_state[order_key] = order
+    st.session_state[moved_key] = True
+
+
+def ordering_widget(shown: ShownQuestion, key: str, texts: dict[str, str], *, disabled: bool, as_shown: bool) -> Any:
+    """The items as a numbered list with Up / Down buttons (inside the question's form, so they are
+    form buttons); the order lives in the session until it is saved. In a graded quiz an untouched
+    list is unanswered, so the unanswered count includes it; ``as_shown``: checking it untouched
+    (practice) answers with the order as shown."""
+    order_key, moved_key = f"{key}:order", f"{key}:moved"
+    known = sorted(shown.order)
+    if sorted(st.session_state.get(order_key) or []) != known:
+        stored = shown.response
+        st.session_state[order_key] = list(stored) if stored and sorted(stored) == known else list(shown.order)
+        st.session_state[moved_key] = bool(stored)
+    order: list[str] = st.session_state[order_key]
+    if disabled:
+        st.caption(ui.tr("your_answer"))
+        st.markdown(numbered(order, texts) if st.session_state[moved_key] else "—")
+        return None
+    st.caption(ui.tr("order_help"))
+    for i, item in enumerate(order):
+        text, up, down = st.columns([6, 2, 2], vertical_alignment="center")
+        text.markdown(f"**{i + 1}.** {texts[item]}")
+        for col, step, name, icon in ((up, -1, "move_up", "arrow_upward"), (down, 1, "move_down", "arrow_downward")):
+            col.form_submit_button(
+                ui.tr(name), key=f"{key}:{name}:{item}", on_click=move_item, args=(order_key, moved_key, i, step),
+                icon=f":material/{icon}:", disabled=not 0 <= i + step < len(order), width="stretch",
+            )  # fmt: skip
+    return list(order) if (st.session_state[moved_key] or as_shown) else None
+
+
+def response_widget(shown: ShownQuestion, key: str, disabled: bool = False, as_shown: bool = False) -> Any:
     """The widget for one question; returns the response in the engine's form."""
     q = shown.question
     texts = option_texts(shown)
@@ -133,19 +243,15 @@ def response_widget(shown: ShownQuestion, key: str, disabled: bool = False) -> A
         )  # fmt: skip
     if isinstance(q, ShortAnswer):
         return st.text_input(ui.tr("your_answer"), value=stored or "", key=key, disabled=disabled, max_chars=200)
-    return st.multiselect(
-        ui.tr("order_help"), list(shown.order), default=stored or [], format_func=texts.__getitem__, key=key,
-        disabled=disabled,
-    )  # fmt: skip
+    return ordering_widget(shown, key, texts, disabled=disabled, as_shown=as_shown)
 
 
 def show_grade(shown: ShownQuestion, grade: Grade) -> None:
     texts = option_texts(shown)
-    score = f"{grade.score:g}"
     if grade.correct:
         st.success(ui.tr("correct"), icon=":material/check_circle:")
     elif grade.score > 0:
-        st.warning(ui.tr("partly_correct", score=score, max=f"{grade.max:g}"))
+        st.warning(ui.tr("partly_correct", score=points(grade.score)))
     else:
         st.error(ui.tr("wrong"), icon=":material/cancel:")
     for oid, why in grade.feedback.items():
@@ -154,8 +260,22 @@ def show_grade(shown: ShownQuestion, grade: Grade) -> None:
         st.markdown(ui.tr("missed", items="、".join(texts.get(m, m) for m in grade.missed)))
     if grade.feedback_wrong is not None and not grade.correct:
         st.markdown(grade.feedback_wrong.get(L))
+    if isinstance(shown.question, Ordering) and not grade.correct:
+        st.markdown(f"**{ui.tr('correct_order')}**\n\n" + numbered([i.id for i in shown.question.items], texts))
     if grade.explanation is not None:
         st.info(f"**{ui.tr('explanation')}**: {grade.explanation.get(L)}")
+
+
+def show_reviewed(item: ReviewItem, key: str) -> None:
+    """One answered question in a review; a question edited since shows its recorded score only."""
+    if item.changed:
+        st.markdown(ui.md_escape(item.shown.question.prompt.get(L)))
+        st.info(ui.tr("question_changed", score=points(item.grade.score), max=points(item.grade.max)))
+        return
+    response_widget(item.shown, key, disabled=True)
+    show_grade(item.shown, item.grade)
+    if not item.grade.correct:
+        read_up(module, item.shown)
 
 
 def read_up(module: Module, shown: ShownQuestion) -> None:
@@ -204,88 +324,136 @@ def show_practice(attempt: Attempt) -> None:
     reviews = {item.shown.pos: item for item in learning.review(user, attempt.id)}
     for shown in attempt.questions:
         with st.container(border=True):
-            done = shown.pos in reviews
+            item = reviews.get(shown.pos)
+            if item is not None:
+                # The stored answer in a widget of its own key: the form's widget was cleared by the
+                # rerun after 检查答案, which left the feedback without the answer it judged.
+                show_reviewed(item, f"pd:{attempt.id}:{shown.pos}")
+                continue
             with st.form(f"practice:{attempt.id}:{shown.pos}", border=False):
-                response = response_widget(shown, f"p:{attempt.id}:{shown.pos}", disabled=done)
-                checked = st.form_submit_button(ui.tr("check"), disabled=done)
+                response = response_widget(shown, f"p:{attempt.id}:{shown.pos}", as_shown=True)
+                checked = st.form_submit_button(ui.tr("check"))
             if checked:
                 try:
                     learning.answer(user, attempt.id, shown.pos, response)
                 except EmptyAnswer as exc:
-                    st.warning(str(exc))
+                    st.warning(ui.error_text(exc))
                 except TrainerError as exc:
-                    st.error(str(exc))
+                    st.error(ui.error_text(exc))
                 else:
                     st.rerun()
-            if done:
-                show_grade(shown, reviews[shown.pos].grade)
-                if not reviews[shown.pos].grade.correct:
-                    read_up(module, shown)
     if st.button(ui.tr("finish_practice"), key=f"end:{attempt.id}"):
         learning.submit(user, attempt.id, allow_unanswered=True)
         st.session_state.pop(attempt_key, None)
         st.rerun()
 
 
+def countdown(deadline: float) -> None:
+    """The time left, ticking once a second in a fragment: only this line reruns, so the form keeps
+    what the learner has filled in. The server's deadline decides; when it (and the grace period)
+    has passed, the whole page reruns and the engine closes the attempt."""
+    ends = dt.datetime.fromtimestamp(deadline).strftime("%H:%M")
+
+    @st.fragment(run_every=1)
+    def tick() -> None:
+        left = deadline - learning.clock()
+        if left <= -GRACE_S:
+            st.rerun(scope="app")
+        if left <= 0:
+            st.warning(ui.tr("time_up"), icon=":material/timer_off:")
+            return
+        minutes, seconds = divmod(math.ceil(left), 60)
+        text = ui.tr("time_left", left=f"{minutes}:{seconds:02d}", at=ends)
+        if left < 60:
+            st.warning(f"{text} {ui.tr('time_short')}", icon=":material/timer:")
+        else:
+            st.markdown(f":material/timer: {text}")
+
+    tick()
+
+
 def show_graded(attempt: Attempt) -> None:
     st.info(ui.tr("graded_mode"))
-    left = attempt.seconds_left(learning.clock())
-    if left is not None and attempt.deadline is not None:
-        ends = dt.datetime.fromtimestamp(attempt.deadline).strftime("%H:%M")
-        st.caption(ui.tr("time_left", m=max(0, round(left / 60)), at=ends))
+    if attempt.deadline is not None:
+        # A floating box, in view wherever the learner scrolls, as Moodle's quiz timer (our own style
+        # for our own key; the tabs' panel clips position: sticky, so it is fixed to the window).
+        st.html(
+            "<style>.st-key-quiz_timer {position: fixed; top: 4rem; right: 1.5rem; z-index: 999;"
+            " width: auto; max-width: 22rem; padding: 0.5rem 0.75rem; border-radius: 0.5rem;"
+            " background: var(--background-color, white); box-shadow: 0 1px 6px rgba(0, 0, 0, 0.2)}</style>"
+        )
+        with st.container(key="quiz_timer"):
+            countdown(attempt.deadline)
+    confirm_key = f"confirm:{attempt.id}"
     with st.form(f"graded:{attempt.id}"):
         responses = {}
         for shown in attempt.questions:
             with st.container(border=True):
                 responses[shown.pos] = response_widget(shown, f"g:{attempt.id}:{shown.pos}")
-        anyway = st.checkbox(ui.tr("submit_anyway"), key=f"anyway:{attempt.id}")
         cols = st.columns(2)
         save = cols[0].form_submit_button(ui.tr("save_answers"))
         submit = cols[1].form_submit_button(ui.tr("submit_quiz"), type="primary")
-    if not (save or submit):
-        return
-    saved = 0
-    try:
-        for pos, response in responses.items():
-            try:
-                learning.answer(user, attempt.id, pos, response)
-                saved += 1
-            except EmptyAnswer:
-                continue  # nothing chosen yet: the learner may come back to it
-        if submit:
-            learning.submit(user, attempt.id, allow_unanswered=anyway)
+    if save or submit:
+        st.session_state.pop(confirm_key, None)  # a new submit is asked about afresh
+        saved = 0
+        try:
+            for pos, response in responses.items():
+                try:
+                    learning.answer(user, attempt.id, pos, response)
+                    saved += 1
+                except EmptyAnswer:
+                    continue  # nothing chosen yet: the learner may come back to it
+            if submit:
+                learning.submit(user, attempt.id)
+                st.rerun()
+        except Unanswered as exc:
+            st.session_state[confirm_key] = exc.positions  # everything answered so far is saved
+        except StorageProblem as exc:  # disk full, database locked: say so and keep the form as filled in
+            st.error(ui.error_text(exc))
+        except TrainerError as exc:
+            st.error(ui.error_text(exc))
             st.rerun()
-    except Unanswered as exc:
-        st.warning(str(exc))
-    except StorageProblem as exc:  # disk full, database locked: say so and keep the form as filled in
-        st.error(str(exc))
-    except TrainerError as exc:
-        st.error(str(exc))
-        st.rerun()
-    else:
-        st.success(ui.tr("answers_saved", n=saved))
+        else:
+            st.success(ui.tr("answers_saved", n=saved))
+    missing = st.session_state.get(confirm_key)
+    if missing:
+        which = ("、" if L == "zh" else ", ").join(str(p + 1) for p in missing)
+        st.warning(ui.tr("confirm_unanswered", n=len(missing), total=len(attempt.questions), which=which))
+        yes, no = st.columns(2)
+        if yes.button(ui.tr("submit_anyway"), key=f"anyway:{attempt.id}", type="primary"):
+            st.session_state.pop(confirm_key, None)
+            learning.submit(user, attempt.id, allow_unanswered=True)
+            st.rerun()
+        if no.button(ui.tr("keep_answering"), key=f"keep:{attempt.id}"):
+            st.session_state.pop(confirm_key, None)
+            st.rerun()
 
 
 def show_result(attempt: Attempt) -> None:
     score, top = attempt.score or 0.0, attempt.max_score
     pct = round(100 * score / top) if top else 0
+    mine = learning.attempts(user, attempt.username, attempt.course, attempt.module)
+    earlier = [a.id for a in mine if a.mode == attempt.mode]
+    when = dt.datetime.fromtimestamp(attempt.submitted_at or attempt.started_at).strftime("%Y-%m-%d %H:%M")
+    st.subheader(ui.tr("review_heading", n=earlier.index(attempt.id) + 1, when=when))
     if attempt.status == "expired":
         st.warning(ui.tr("result_expired"))
-    if attempt.passed:
-        st.success(ui.tr("result_passed", score=f"{score:g}", max=f"{top:g}", pct=pct))
+    if attempt.mode == "practice":
+        st.info(ui.tr("practice_result", score=points(score), max=points(top)))
+    elif attempt.passed:
+        st.success(ui.tr("result_passed", score=points(score), max=points(top), pct=pct))
         following = course.next_module(module.id)
         if following is not None and course.sequential:
             st.info(ui.tr("next_module_unlocked", title=following.title.get(L)))
     else:
         st.error(
-            ui.tr("result_failed", score=f"{score:g}", max=f"{top:g}", pct=pct, mark=round(module.quiz.pass_mark * 100))
+            ui.tr(
+                "result_failed", score=points(score), max=points(top), pct=pct, mark=round(module.quiz.pass_mark * 100)
+            )
         )
     for item in learning.review(user, attempt.id):
         with st.container(border=True):
-            response_widget(item.shown, f"r:{attempt.id}:{item.shown.pos}", disabled=True)
-            show_grade(item.shown, item.grade)
-            if not item.grade.correct:
-                read_up(module, item.shown)
+            show_reviewed(item, f"r:{attempt.id}:{item.shown.pos}")
     if st.button(ui.tr("back_to_module"), key=f"back:{attempt.id}"):
         st.session_state.pop(attempt_key, None)
         st.rerun()
@@ -298,16 +466,13 @@ def show_quiz(module: Module) -> None:
     attempt_id = st.session_state.get(attempt_key)
     if attempt_id is not None:
         attempt = learning.attempt(user, attempt_id)
-        if attempt.mode == "practice" and not attempt.finished:
+        if attempt.finished:
+            show_result(attempt)
+        elif attempt.mode == "practice":
             show_practice(attempt)
-            return
-        if attempt.mode == "graded":
-            if attempt.finished:
-                show_result(attempt)
-            else:
-                show_graded(attempt)
-            return
-        st.session_state.pop(attempt_key, None)
+        else:
+            show_graded(attempt)
+        return
     st.write(quiz_rules(module))
     cols = st.columns(2)
     graded_label = ui.tr("resume_graded") if state.open_attempt else ui.tr("start_graded")
@@ -316,7 +481,7 @@ def show_quiz(module: Module) -> None:
             try:
                 started = learning.start(user, course.id, module.id, mode=mode)
             except TrainerError as exc:
-                st.error(str(exc))
+                st.error(ui.error_text(exc))
             else:
                 st.session_state[attempt_key] = started.id
                 st.rerun()
@@ -329,9 +494,9 @@ with lessons_tab:
     try:
         show_lessons(module)
     except (CourseError, TrainerError) as exc:
-        st.error(str(exc))
+        st.error(ui.error_text(exc))
 with quiz_tab:
     try:
         show_quiz(module)
     except (CourseError, TrainerError, KnowledgeError) as exc:
-        st.error(str(exc))
+        st.error(ui.error_text(exc))

@@ -14,6 +14,7 @@ user = ui.page_user(*people.MANAGERS)
 svc = ui.services()
 roles = list(ROLES) if user.role == "admin" else ["learner"]
 role_names = {r: ui.tr("role_" + r) for r in ROLES}  # resolved now: widgets call format_func later
+DASH = "–"
 
 st.title(ui.tr("people_title"))
 
@@ -28,9 +29,9 @@ st.dataframe(
         {
             ui.tr("username"): u.username,
             ui.tr("full_name"): u.name,
-            ui.tr("department"): u.department,
+            ui.tr("department"): u.department or DASH,
             ui.tr("role"): role_names[u.role],
-            ui.tr("active"): u.active,
+            ui.tr("active"): ui.tr("yes") if u.active else ui.tr("no"),
         }
         for u in users
     ],
@@ -52,7 +53,7 @@ with st.expander(ui.tr("add_user"), expanded=len(users) < 2):
                     user, svc.accounts, username, str(role), name=name, department=department, password=password
                 )
             except TrainerError as exc:
-                st.error(str(exc))
+                st.error(ui.md_escape(ui.error_text(exc)))
             else:
                 st.session_state["password_once"] = {
                     "message": "created_with_password",
@@ -63,7 +64,9 @@ with st.expander(ui.tr("add_user"), expanded=len(users) < 2):
 
 manageable = [u.username for u in users if u.role in roles]
 if manageable:
-    target = st.selectbox(ui.tr("pick_user"), manageable, index=None, key="people_target")
+    target = st.selectbox(
+        ui.tr("pick_user"), manageable, index=None, key="people_target", placeholder=ui.tr("choose_one")
+    )
     if target:
         chosen = next(u for u in users if u.username == target)
         cols = st.columns(2)
@@ -71,7 +74,7 @@ if manageable:
             try:
                 new = people.reset_password(user, svc.accounts, target)
             except TrainerError as exc:
-                st.error(str(exc))
+                st.error(ui.md_escape(ui.error_text(exc)))
             else:
                 st.session_state["password_once"] = {
                     "message": "new_password_once",
@@ -84,7 +87,7 @@ if manageable:
             try:
                 people.set_active(user, svc.accounts, target, not chosen.active)
             except TrainerError as exc:
-                st.error(str(exc))
+                st.error(ui.md_escape(ui.error_text(exc)))
             else:
                 st.rerun()
 
@@ -92,7 +95,8 @@ if manageable:
 with st.expander(ui.tr("import_title")):
     st.caption(ui.tr("import_help"))
     with st.form("import_users", clear_on_submit=True):
-        upload = st.file_uploader("CSV", type=["csv", "txt"], max_upload_size=2)
+        ui.uploader_in_language("import_file", 2, ["csv", "txt"])
+        upload = st.file_uploader("CSV", type=["csv", "txt"], max_upload_size=2, key="import_file")
         go = st.form_submit_button(ui.tr("import_button"), type="primary")
     if go and upload is not None:
         try:
@@ -101,7 +105,7 @@ with st.expander(ui.tr("import_title")):
             for err in exc.errors:
                 st.error(ui.md_escape(ui.tr("row_error", row=err.row, message=err.message)))
         except TrainerError as exc:
-            st.error(ui.md_escape(str(exc)))
+            st.error(ui.md_escape(ui.error_text(exc)))
         else:
             st.success(ui.tr("imported", n=len(result.users)))
             if result.generated:
@@ -125,9 +129,16 @@ if learning is not None:
         learners = [u.username for u in users if u.role == "learner" and u.active]
         with st.form("assign"):
             course_id = st.selectbox(ui.tr("course"), list(course_titles), format_func=course_titles.__getitem__)
-            picked = st.multiselect(ui.tr("assign_people"), learners)
+            names = {u.username: f"{u.name} ({u.username})" if u.name else u.username for u in users}
+            picked = st.multiselect(
+                ui.tr("assign_people"),
+                learners,
+                format_func=names.__getitem__,
+                placeholder=ui.tr("choose_many"),
+                select_all=False,
+            )
             group_options = sorted({u.department for u in users if u.department})
-            group = st.selectbox(ui.tr("assign_group"), group_options, index=None)
+            group = st.selectbox(ui.tr("assign_group"), group_options, index=None, placeholder=ui.tr("choose_one"))
             due = st.date_input(ui.tr("due"), value=None)
             if st.form_submit_button(ui.tr("assign_button")):
                 chosen = set(picked)
@@ -136,6 +147,6 @@ if learning is not None:
                 try:
                     n = reports.assign(user, svc.db, sorted(chosen), str(course_id), due)
                 except TrainerError as exc:
-                    st.error(str(exc))
+                    st.error(ui.md_escape(ui.error_text(exc)))
                 else:
                     st.success(ui.tr("assigned", n=n))

@@ -1,16 +1,59 @@
-"""My progress: modules read, passed and completed; the certificate; checking a certificate's code."""
+"""My progress: modules read, passed and completed; my quiz attempts, each linked to its review on
+the Courses page; the certificate; checking a certificate's code."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import streamlit as st
 
 from app_pages import ui
+from courses.models import Course
 from trainer.errors import TrainerError
-from trainer.learning import EVERYONE, certificate_html
+from trainer.learning import EVERYONE, Attempt, certificate_html, points
 from trainer.replydesk import ReplyDesk
 
 user = ui.page_user(*EVERYONE)
 L = ui.lang()
+
+
+def attempt_line(course: Course, attempt: Attempt, n: int) -> str:
+    if attempt.mode == "practice":
+        result = ui.tr("attempt_practice")
+    else:
+        result = ui.tr("attempt_passed" if attempt.passed else "attempt_failed")
+    when = dt.datetime.fromtimestamp(attempt.submitted_at or attempt.started_at).strftime("%Y-%m-%d %H:%M")
+    return ui.tr(
+        "attempt_line",
+        module=course.module(attempt.module).title.get(L),
+        n=n,
+        mode=ui.tr("attempt_mode_practice") if attempt.mode == "practice" else "",
+        when=when,
+        score=points(attempt.score),
+        max=points(attempt.max_score),
+        result=result,
+    )
+
+
+def show_attempts(course: Course) -> None:
+    """The learner's own finished attempts, newest first, each a link to its review."""
+    finished = []
+    for module in course.modules:
+        mine = learning.attempts(user, user.username, course.id, module.id)
+        for mode in ("graded", "practice"):  # numbered as the quiz page numbers them: per mode
+            finished += [(a, n) for n, a in enumerate((a for a in mine if a.mode == mode), 1) if a.finished]
+    with st.expander(ui.tr("my_attempts"), expanded=bool(finished)):
+        if not finished:
+            st.caption(ui.tr("no_attempts"))
+        for attempt, n in sorted(finished, key=lambda x: -(x[0].submitted_at or 0)):
+            text, link = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(attempt_line(course, attempt, n))  # our own titles, numbers and dates
+            with link:
+                st.page_link(
+                    "app_pages/learn.py", label=ui.tr("open_review"), icon=":material/visibility:",
+                    query_params={"attempt": str(attempt.id)},
+                )  # fmt: skip
+
 
 st.title(ui.tr("progress_title"))
 learning = ui.learning_or_stop()
@@ -18,7 +61,16 @@ learning = ui.learning_or_stop()
 for course in learning.catalog.courses:
     progress = learning.progress(user, course.id)
     st.subheader(course.title.get(L))
-    st.progress(progress.share, text=f"{round(progress.share * 100)}%")
+    bar = ui.tr(
+        "progress_bar",
+        pct=round(progress.share * 100),
+        read=progress.lessons_read,
+        lessons=progress.lessons_total,
+        passed=progress.quizzes_passed,
+        quizzes=progress.quizzes_total,
+    )
+    st.progress(progress.share, text=bar)
+    st.caption(ui.tr("progress_bar_help"))
     rows = []
     for module, state in zip(course.modules, progress.modules, strict=True):
         attempts = f"{state.attempts_used}" + (f"/{state.max_attempts}" if state.max_attempts else "")
@@ -26,19 +78,20 @@ for course in learning.catalog.courses:
             {
                 ui.tr("module"): f"{module.order}. {module.title.get(L)}" + ("" if state.unlocked else " 🔒"),
                 ui.tr("lessons_read"): f"{state.lessons_read}/{state.lessons_total}",
-                ui.tr("grade"): None if state.grade is None else round(state.grade * 100),
+                ui.tr("grade"): "—" if state.grade is None else f"{round(state.grade * 100)}%",
                 ui.tr("passed"): state.passed,
                 ui.tr("attempts"): attempts,
                 ui.tr("completed"): state.completed,
             }
         )
     st.dataframe(rows, hide_index=True, width="stretch")
+    show_attempts(course)
     if progress.completed:
         st.success(ui.tr("course_done"))
         try:
             cert = learning.certificate(user, course.id)
         except TrainerError as exc:
-            st.error(str(exc))
+            st.error(ui.error_text(exc))
         else:
             st.caption(ui.tr("certificate_code", code=cert.code))
             st.download_button(

@@ -39,7 +39,7 @@ def make_draft() -> None:
             svc.kb, st.session_state.get("reply_message", ""), received=st.session_state.get("reply_received")
         )
     except KnowledgeError as exc:
-        st.session_state["reply_error"] = str(exc)
+        st.session_state["reply_error"] = ui.error_text(exc)
         st.session_state.pop("reply_draft", None)
         return
     st.session_state.pop("reply_error", None)
@@ -68,13 +68,17 @@ def show_draft(draft: ReplyDraft) -> None:
         st.caption(ui.md_escape(ui.tr("reply_cues", cues=", ".join(draft.cues))))
     if draft.escalate:
         st.warning(ui.tr("reply_escalate"))
+    if draft.facts_line():
+        st.caption(ui.md_escape(draft.facts_line()))
     show_topic(draft)
+    show_references(draft)
     st.markdown(f"**{ui.tr('reply_notes')}**")
     for note in draft.notes:
         st.markdown(ui.md_escape("- " + note))
     st.text_area(ui.tr("reply_text"), key="reply_text", height=320)
     st.caption(ui.tr("reply_text_help"))
-    others = [c for c in draft.citations if c.n not in draft.topic]  # the topic's are shown above
+    shown = set(draft.topic) | set(draft.references)  # shown above
+    others = [c for c in draft.citations if c.n not in shown]
     if others:
         st.markdown(f"**{ui.tr('sources')}**")
         for c in others:
@@ -90,6 +94,16 @@ def show_topic(draft: ReplyDraft) -> None:
     box = {"quoted": st.success, "answered": st.info, "related": st.warning}.get(key, st.info)
     box(f"**{ui.tr(f'reply_topic_{key}_title')}**  \n{ui.tr(f'reply_topic_{key}')}")
     for c in draft.topic_citations():
+        with ui.citation(c):
+            pass
+
+
+def show_references(draft: ReplyDraft) -> None:
+    """Sample posts on the same subject: other towns' cases, labelled so nobody sends them as facts."""
+    if not draft.references:
+        return
+    st.warning(f"**{ui.tr('reply_references_title')}**  \n{ui.tr('reply_references')}")
+    for c in draft.reference_citations():
         with ui.citation(c):
             pass
 
@@ -120,7 +134,7 @@ def update_status() -> None:
     try:
         desk.set_status(user, int(item_id), status)
     except TrainerError as exc:
-        st.session_state["reply_list_error"] = str(exc)
+        st.session_state["reply_list_error"] = ui.error_text(exc)
     else:
         st.session_state["reply_list_flash"] = ui.tr("reply_updated", id=item_id)
 
@@ -187,7 +201,7 @@ with tab_practice:
     try:
         samples = load_samples()
     except TrainerError as exc:
-        st.error(str(exc))
+        st.error(ui.error_text(exc))
         samples = []
     if samples:
         by_id = {s.id: s for s in samples}

@@ -36,7 +36,7 @@ if not svc.accounts.has_users():
                 try:
                     admin = svc.accounts.create_first_admin(username, password, name=name)
                 except TrainerError as exc:
-                    st.error(str(exc))
+                    st.error(ui.error_text(exc))
                 else:
                     admin_lang = ui.lang()
                     svc.accounts.set_language(admin.username, admin_lang)
@@ -69,7 +69,7 @@ with st.form("sign_in"):
         try:
             user = svc.accounts.authenticate(username, password)
         except TrainerError as exc:
-            st.error(str(exc))
+            st.error(ui.error_text(exc))
         else:
             ui.sign_in(user)
             st.rerun()

@@ -6,9 +6,9 @@ Role checks happen here for the page and again inside every package action.
 
 from __future__ import annotations
 
+import json
 import string
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,18 +18,20 @@ from typing import Any
 import sqlite_utils
 import streamlit as st
 
+from app_pages.auth_routes import SESSION_PATH, SIGN_OUT_PATH
 from courses.content import default_root, load_catalog
 from courses.errors import CourseError
 from knowledge.answer import Citation
 from knowledge.kb import KnowledgeBase
 from knowledge.llm import make_chat_model
 from knowledge.settings import Settings
-from trainer.accounts import Accounts, User, require_role, session_expired
+from trainer.accounts import Accounts, User, require_role
 from trainer.asklog import AskLog
 from trainer.db import open_db
 from trainer.errors import PermissionDenied
-from trainer.i18n import preferred_language, t
+from trainer.i18n import one_language, preferred_language, t
 from trainer.learning import Learning
+from trainer.sessions import COOKIE_NAME, SessionExpired, Sessions
 
 
 @dataclass(frozen=True)
@@ -115,48 +117,140 @@ def tr(key: str, **values: object) -> str:
     return t(key, lang(), **values)
 
 
+def error_text(exc: BaseException) -> str:
+    """An error of ours ("English · 中文") in the interface language only."""
+    return one_language(str(exc), lang())
+
+
+def uploader_in_language(key: str, max_mb: float, types: list[str]) -> None:
+    """Put the interface language into the file uploader with widget key ``key``.
+
+    Streamlit 1.67's ``st.file_uploader`` takes no text for its button ("Upload") or its line
+    "200MB per file • PDF, DOCX" (both are fixed strings of its front end, with no parameter or
+    locale setting), so a style sheet for this one widget (``.st-key-<key>``) hides those two
+    texts and shows ours in their place. The uploader itself works as before.
+    """
+    button = tr("uploader_button").replace('"', "")
+    limit = tr("uploader_limit", mb=f"{max_mb:g}", types=", ".join(t.upper() for t in types)).replace('"', "")
+    scope = f".st-key-{key}"
+    st.html(
+        "<style>"
+        f'{scope} [data-testid="stFileUploaderDropzoneInstructions"] * {{font-size: 0 !important}}'
+        f'{scope} [data-testid="stFileUploaderDropzoneInstructions"]::after {{content: "{limit}"; font-size: 0.85rem}}'
+        f'{scope} [data-testid="stFileUploaderDropzone"] button {{font-size: 0 !important}}'
+        f'{scope} [data-testid="stFileUploaderDropzone"] button * {{font-size: 0 !important}}'
+        f'{scope} [data-testid="stFileUploaderDropzone"] button::after {{content: "{button}"; font-size: 1rem}}'
+        "</style>"
+    )
+
+
 # ---------------------------------------------------------------------- who is signed in
+# The session lives on the server (trainer/sessions.py). This tab keeps its token in session_state;
+# a reload or an opened link starts a new tab session that finds the token in the HttpOnly cookie,
+# which only the /auth/* routes (app_pages/auth_routes.py) set and clear.
+def _sessions() -> Sessions:
+    return Sessions(services().db)
+
+
+def _cookie_token() -> str:
+    try:
+        value = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no browser behind this run (bare mode)
+        return ""
+    return value if isinstance(value, str) else ""  # AppTest's stand-in client gives no strings
+
+
 def sign_in(user: User) -> None:
-    st.session_state["auth"] = {"username": user.username, "last_seen": time.time()}
+    """A new server-side session for this tab, and a one-time ticket the browser trades for the
+    session cookie (:func:`sync_cookie`), so reloads and links stay signed in."""
+    sessions = _sessions()
+    sessions.prune(services().settings.idle_minutes)  # rows nobody can use any more
+    token = sessions.create(user.username)
+    st.session_state["auth"] = {"username": user.username, "token": token}
+    st.session_state["cookie_ticket"] = sessions.issue_ticket(token)
+    st.session_state.pop("cookie_gone", None)
     st.session_state.pop("lang", None)  # take the user's saved language
 
 
-def sign_out(reason: str = "") -> None:
+def _forget(token: str, reason: str = "") -> None:
     for key in list(st.session_state.keys()):
         if key != "lang":
             del st.session_state[key]
+    st.session_state["dead_token"] = token  # the cookie may still name it until the browser drops it
+    st.session_state["cookie_gone"] = True
     if reason:
         st.session_state["flash"] = reason
 
 
-def current_user() -> User | None:
-    """The signed-in, active user, re-read from the database on every run (so a role change or
-    deactivation takes effect at once); None after sign-out or idle expiry."""
+def sign_out(reason: str = "") -> None:
+    """End this session on the server - for every tab and reload that shares it - and drop the cookie."""
     auth = st.session_state.get("auth")
-    if not auth:
+    token = str(auth.get("token") or "") if auth else _cookie_token()
+    if token:
+        _sessions().revoke(token)
+    _forget(token, reason)
+
+
+def current_user() -> User | None:
+    """The signed-in, active user, resolved on the server on every run (so a sign-out in another tab,
+    a deactivation, a password change or a role change takes effect at once); None otherwise."""
+    auth = st.session_state.get("auth")
+    token = str(auth.get("token") or "") if auth else _cookie_token()
+    if not token or token == st.session_state.get("dead_token"):
         return None
     svc = services()
-    now = time.time()
-    if session_expired(float(auth["last_seen"]), now, svc.settings.idle_minutes):
-        sign_out("session_expired")
+    try:
+        username = _sessions().resolve(token, svc.settings.idle_minutes)
+    except SessionExpired:
+        _forget(token, "session_expired")
         return None
-    user = svc.accounts.find(auth["username"])
+    user = svc.accounts.find(username) if username else None
     if user is None or not user.active:
-        sign_out()
+        _forget(token)
         return None
-    auth["last_seen"] = now
+    if not auth:  # a reload or a link: the cookie's session, adopted by this tab
+        st.session_state["auth"] = {"username": user.username, "token": token}
     return user
+
+
+def sync_cookie() -> None:
+    """The browser's side of sign-in and sign-out, rendered by the router on every run.
+
+    After sign-in: a script posts the one-time ticket to /auth/session, whose response sets the
+    HttpOnly cookie (rendered again on each run until the ticket is spent or expired, so a rerun that
+    swallowed it does not lose it). After sign-out or expiry: a post to /auth/sign-out deletes it.
+    The script never sees the session token.
+    """
+    ticket = st.session_state.get("cookie_ticket")
+    if ticket and not _sessions().ticket_pending(ticket):
+        del st.session_state["cookie_ticket"]
+        ticket = None
+    if ticket:
+        path, body = SESSION_PATH, json.dumps({"ticket": ticket})
+    elif st.session_state.pop("cookie_gone", None):
+        path, body = SIGN_OUT_PATH, "{}"
+    else:
+        return
+    st.html(
+        f"<script>fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin',"
+        f" headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}});</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def page_user(*roles: str) -> User:
     """The first line of every page: the user, or a refusal and nothing else rendered."""
     user = current_user()
     try:
-        return require_role(user, *roles)
+        user = require_role(user, *roles)
     except PermissionDenied:
         st.error(tr("not_allowed"))
         st.stop()
         raise  # st.stop() raises; this line only tells type checkers so
+    if user.must_change_password:  # the router shows only the password form; a page run alone refuses too
+        st.warning(tr("password_change_required"))
+        st.stop()
+    return user
 
 
 def still(svc: Services, user: User, *roles: str) -> User:

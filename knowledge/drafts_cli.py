@@ -1,7 +1,8 @@
 """``python -m knowledge check-draft FILE [--json]``: the pre-publish checker from the command line.
 
-JSON: ``{"findings": [{"rule", "severity", "start", "end", "message", "citation"}], "suggested_release": ...}``
-with offsets into the title, a blank line and the body (as :attr:`DraftReport.text`).
+JSON: ``{"findings": [{"rule", "name", "severity", "start", "end", "message", "citation"}], "suggested_release": ...}``
+with offsets into the title, a blank line and the body (as :attr:`DraftReport.text`); ``name`` is the rule's
+name in the draft's language.
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
+from knowledge.settings import Settings
+from trainer.db import open_db
+from trainer.sessions import Sessions
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,7 +29,13 @@ def open_page(
     ``state`` put into the session first."""
     at = AppTest.from_file(str(ROOT / script), default_timeout=timeout)
     if username:
-        at.session_state["auth"] = {"username": username, "last_seen": last_seen or time.time()}
+        # A real server-side session (trainer/sessions.py), last active at ``last_seen``.
+        db = open_db(Settings.from_env().app_db)
+        try:
+            token = Sessions(db, clock=lambda: last_seen or time.time()).create(username)
+        finally:
+            db.conn.close()
+        at.session_state["auth"] = {"username": username, "token": token}
     if lang:
         at.session_state["lang"] = lang
     for key, value in (state or {}).items():

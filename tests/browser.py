@@ -74,3 +74,42 @@ def run_app(clean_env: Path) -> Iterator[str]:
     """For fixtures: the server's URL while the test runs."""
     with app_server(clean_env) as server:
         yield server.url
+
+
+@contextmanager
+def chromium() -> Iterator:  # type: ignore[type-arg]
+    """Debian's headless Chromium through Playwright, for tests that open several contexts or tabs."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/setup.sh --dev (the test command does)"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_tab(context, timeout_ms: float = 60_000):  # type: ignore[no-untyped-def]
+    tab = context.new_page()
+    tab.set_default_timeout(timeout_ms)
+    return tab
+
+
+def fill_sign_in(tab, username: str, password: str, *, lang: str = "en") -> None:  # type: ignore[no-untyped-def]
+    """Fill and submit the app's sign-in form (labels in the interface language ``lang``)."""
+    labels = {"en": ("User name", "Password", "Sign in"), "zh": ("用户名", "密码", "登录")}[lang]
+    tab.get_by_label(labels[0]).fill(username)
+    tab.get_by_label(labels[1], exact=True).fill(password)
+    tab.get_by_role("button", name=labels[2], exact=True).click()
+
+
+def session_cookie(context, name: str = "govmedia_session", timeout_s: float = 20) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """The app's session cookie as the browser holds it, once the sign-in has set it (AssertionError if never)."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        found = [c for c in context.cookies() if c["name"] == name]
+        if found:
+            return dict(found[0])
+        time.sleep(0.2)
+    raise AssertionError(f"no {name} cookie after {timeout_s} s")

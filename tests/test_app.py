@@ -331,6 +331,7 @@ def test_ask_answers_relates_and_refuses_in_one_chat_and_records_each(
     [error] = at.error
     assert warning.value.startswith("**Related passages — not a confirmed answer**")
     assert error.value.startswith("**Not found in the knowledge base**")
+    assert error.value.count("knowledge base") == 2  # the title, then one sentence: not the title twice
     markdown = [str(m.value) for m in at.markdown]
     assert "**Sources**" in markdown and "**Related passages (check the originals)**" in markdown
     db = open_db(settings.app_db)
@@ -357,7 +358,7 @@ def test_library_for_a_trainer_is_view_only_with_retrieval_test(loaded: Knowledg
     assert list(table["File"]) == ["reply-rules.pdf"]
     at.text_input(key="retrieval_question").input("reply within working days").run()
     hits = at.dataframe[1].value
-    assert hits.iloc[0]["File"] == "reply-rules.pdf" and hits.iloc[0]["Pages"] in (1, 2)
+    assert hits.iloc[0]["File"] == "reply-rules.pdf" and hits.iloc[0]["Page"] in (1, 2)
 
 
 def test_library_upload_with_no_file_says_so(loaded: KnowledgeBase) -> None:

@@ -51,8 +51,9 @@ def test_learner_checks_a_draft_and_gets_an_escaped_report(people: Accounts) -> 
     at.button[0].click().run()
     assert not at.exception
     rendered = "\n".join(str(m.value) for m in at.markdown)
-    assert "wording.typo" in rendered and "再接再厉" in rendered
-    assert "title.vague" in rendered
+    assert "Typo" in rendered and "再接再厉" in rendered
+    assert "Vague title" in rendered
+    assert not re.search(r"\b(?:wording|title|fact|service|date)\.[a-z]+", rendered)  # names, not rule ids
     assert "img src" in rendered and not re.search(r"(?<!\\)[<>\[\]]", rendered.replace("> ", ""))
     subheaders = [str(s.value) for s in at.subheader]
     assert "Facts to double-check" in subheaders and "Suggested release" in subheaders
@@ -74,3 +75,28 @@ def test_learner_cannot_add_words_admin_can(people: Accounts, settings: Settings
     assert not admin.exception
     assert any("柳糖区" in str(s.value) for s in admin.success)
     assert any(r.wrong == "柳糖区" and r.category == "serious" for r in load_wordlists(settings.data_dir))
+
+
+def test_the_chinese_interface_names_every_rule_in_chinese(people: Accounts) -> None:
+    at = page_as("lin", lang="zh")
+    assert not at.exception
+    at.text_input(key="draft_in_title").input("速看！！社区活动")
+    at.text_area(key="draft_in_body").input(
+        "居民再接再励。2026年12月15日（星期三）上午请到社区服务站报名，逾期后果自负。"
+        "确保百分之百满意。咨询电话：0755-2233 4455。"
+    )
+    at.button[0].click().run()
+    assert not at.exception
+    rendered = "\n".join(str(m.value) for m in at.markdown)
+    for name in ("错别字", "标题党", "星期与日期不符", "威胁、训斥式措辞", "绝对化承诺", "缺少信息来源", "电话"):
+        assert name in rendered, name
+    assert "星期二" in rendered  # the finding names the right weekday
+    assert not re.search(r"\b(?:wording|title|fact|service|date)\.[a-z]+", rendered)
+    assert not re.search(r"\b(?:deadline|phone|typo|clickbait)\b", rendered)
+
+
+def test_the_word_list_categories_are_named_in_the_interface_language(people: Accounts) -> None:
+    at = page_as("ada", lang="zh")
+    assert not at.exception
+    options = at.selectbox(key="draft_word_category").options
+    assert "严重表述错误" in options and "错别字" in options and "serious" not in options

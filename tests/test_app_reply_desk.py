@@ -19,6 +19,8 @@ from trainer.replydesk import ReplyDesk
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_EN = ROOT / "knowledge" / "samples" / "policies" / "en-message-handling.md"
+RULES_ZH = ROOT / "knowledge" / "samples" / "policies" / "zh-message-handling.docx"
+POST = ROOT / "knowledge" / "samples" / "posts" / "zh-post-faq-reply.html"
 PASSWORD = "correct horse battery"
 TIMEOUT = 90
 
@@ -110,6 +112,28 @@ def test_the_draft_shows_what_the_knowledge_base_says_about_the_subject(
     chinese.session_state["reply_draft"] = draft
     chinese.run()
     assert any(str(i.value).startswith("**知识库中没有找到依据**") for i in chinese.info)
+
+
+def test_the_draft_says_back_the_message_and_labels_sample_posts(
+    accounts: Accounts, kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reply restates the citizen's matter; a sample post about another town's street lights is
+    shown apart, labelled as a reference, and stays out of the reply."""
+    kb.ingest([RULES_ZH, POST])
+    force_reply_outcome(monkeypatch, "answered")
+    at = page_as("lin", lang="zh")
+    at.text_area(key="reply_message").input("请问石门村村口的路灯晚上不亮，能修吗？已经半个月了，打过12345。")
+    at.date_input(key="reply_received").set_value(dt.date(2025, 6, 3))
+    at.button(key="reply_draft_button").click().run()
+    assert not at.exception, at.exception
+    reply = at.text_area(key="reply_text").value
+    assert "石门村村口" in reply and "路灯" in reply and "12345" in reply
+    draft = at.session_state["reply_draft"]
+    assert draft.references and not any(f"[{n}]" in reply for n in draft.references)
+    assert any(str(w.value).startswith("**样例推文（其他案例，仅供参考）**") for w in at.warning)
+    assert any("留言要点" in str(c.value) and "路灯" in str(c.value) for c in at.caption)
+    labels = [str(e.label) for e in at.expander]
+    assert all(sum(f"\\[{n}\\]" in label for label in labels) == 1 for n in draft.references)
 
 
 def test_learner_sees_only_their_own_tracked_items(accounts: Accounts, settings: Settings) -> None:

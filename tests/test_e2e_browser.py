@@ -210,8 +210,8 @@ def test_learner_reads_a_lesson_fails_retries_passes_and_sees_progress(course_se
 
     page.get_by_role("tab", name="Quiz").click()
     page.get_by_role("button", name="Start the graded quiz").click()
-    page.get_by_text("Submit anyway").click()
     page.get_by_role("button", name="Submit the quiz").click()
+    page.get_by_role("button", name="Submit anyway (unanswered questions score 0)").click()
     page.get_by_text("Not passed: 0/3").wait_for()
     page.get_by_text("Read again: Three reviews").first.wait_for()
     shot(page, "6-failed")

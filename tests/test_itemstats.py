@@ -292,3 +292,19 @@ def test_statistics_stay_in_range_and_never_nan(rows):
         assert _finite_or_none(value)
         assert (value is None) == (name in quiz.notes)
     assert quiz.alpha is None or quiz.alpha <= 100
+
+
+def test_a_note_reads_in_one_language_and_prints_in_both() -> None:
+    from trainer.itemstats import FLAG_TEXT, FLAGS, Note
+
+    result = analyse([("a1", "q1", 1, 1), ("a1", "q2", 0, 1)])  # one attempt: most values cannot exist
+    notes = result.quiz.notes
+    assert {n.key for n in notes.values()} == {"note_two_attempts"}  # one reason for all four fields
+    note = notes["alpha"]
+    assert (
+        isinstance(note, Note)
+        and note.text("zh") == "至少需要2次作答"
+        and note.text("en") == "needs at least 2 attempts"
+    )
+    assert str(note) == "needs at least 2 attempts · 至少需要2次作答"  # what the CLI and JSON print
+    assert set(FLAG_TEXT) == set(FLAGS) and all(" · " in text for text in FLAG_TEXT.values())

@@ -22,6 +22,7 @@ from trainer.learning import (
     NotCompleted,
     Unanswered,
     certificate_html,
+    points,
 )
 
 PASSWORD = "correct horse battery"
@@ -244,3 +245,65 @@ def test_learners_see_only_their_own_attempts_and_progress(setup) -> None:  # ty
         learning.answer(users["tom"], attempt.id, 0, "a")  # trainers may look, not answer
     assert learning.attempt(users["tom"], attempt.id).username == "lin"
     assert learning.progress(users["tom"], "c1", "lin").username == "lin"
+
+
+def test_progress_bar_counts_lessons_read_and_quizzes_passed(setup) -> None:  # type: ignore[no-untyped-def]
+    """Two modules, one lesson and one quiz each: four steps. Reading a lesson and failing a quiz
+    is one step done, not the 0% the count of completed modules gave."""
+    learning, users = setup
+    lin = users["lin"]
+    assert learning.progress(lin, "c1").share == 0.0
+    learning.mark_read(lin, "c1", "m1", "basics")
+    failed = learning.start(lin, "c1", "m1")
+    learning.submit(lin, failed.id, allow_unanswered=True)
+    progress = learning.progress(lin, "c1")
+    assert (progress.lessons_read, progress.lessons_total, progress.quizzes_passed, progress.quizzes_total) == (
+        1, 2, 0, 2,
+    )  # fmt: skip
+    assert progress.share == 0.25
+    pass_module(learning, lin, "m1")
+    assert learning.progress(lin, "c1").share == 0.5
+    assert learning.progress(users["wu"], "c1").share == 0.0  # someone else's work does not count
+
+
+def test_scores_are_written_for_people() -> None:
+    assert points(13 / 3) == "4.33"  # not 4.33333
+    assert points(1 / 3) == "0.33"
+    assert points(10.0) == "10"
+    assert points(0.5) == "0.5"
+    assert points(2 / 3) == "0.67"
+    assert points(0.0) == "0"
+    assert points(None) == "—"  # no score: a dash, not "None"
+
+
+def test_review_of_a_question_edited_after_the_attempt_keeps_the_recorded_score(
+    setup, tmp_path: Path, settings, clock: Clock  # type: ignore[no-untyped-def]
+) -> None:
+    """A trainer moves a key and turns a free-text question into a choice after a learner's
+    attempt: the review says so and keeps the recorded score instead of regrading or failing."""
+    learning, users = setup
+    lin = users["lin"]
+    attempt = learning.start(lin, "c1", "m1")
+    answer_all(learning, lin, attempt.id, RIGHT)
+    assert learning.submit(lin, attempt.id).score == pytest.approx(3.0)
+
+    quiz = tmp_path / "content" / "c1" / "01-m1" / "quiz.yaml"
+    text = quiz.read_text(encoding="utf-8")
+    text = text.replace(
+        "{id: a, text: {zh: 三审, en: Three}, correct: true}",
+        "{id: a, text: {zh: 三审, en: Three}, feedback: {zh: 不对, en: No}}",
+    )
+    text = text.replace("text: {zh: 一审, en: One}", "text: {zh: 一审, en: One}\n        correct: true", 1)
+    text = text.replace(
+        "type: short",
+        "type: single\n    options:\n      - {id: a, text: {zh: 三审三校, en: Three reviews}, correct: true}\n"
+        "      - {id: b, text: {zh: 一审一校, en: One review}, feedback: {zh: 不对, en: No}}",
+    ).replace("    accept: {zh: [三审三校], en: [three reviews]}\n", "")
+    quiz.write_text(text, encoding="utf-8")
+    edited = Learning(open_db(settings.app_db), load_catalog(tmp_path / "content"), clock=clock)
+
+    review = {item.shown.question.id: item for item in edited.review(lin, attempt.id)}
+    assert not review["m1-q2"].changed and review["m1-q2"].grade.correct
+    for qid in ("m1-q1", "m1-q3"):  # key moved; free text -> choice
+        item = review[qid]
+        assert item.changed and item.grade.score == pytest.approx(1.0) and item.grade.correct

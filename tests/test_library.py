@@ -187,3 +187,90 @@ def _fields(text: str) -> list[str]:
 )
 def test_preferred_language(saved: str, browser: str | None, expected: str) -> None:
     assert preferred_language(saved, browser) == expected
+
+
+# ---------------------------------------------------------------------- a document's own view
+def test_search_box_finds_titles_then_content_through_the_knowledge_base_search(
+    kb: KnowledgeBase, cast: dict[str, User]
+) -> None:
+    library.upload(cast["admin"], kb, [("rules.pdf", pdf_bytes(["Replies are due within 2 working days."]))])
+    library.upload(cast["admin"], kb, [("流程.md", "# 发布流程\n\n稿件经过三审后方可发布。".encode())])
+    found = library.search_documents(cast["trainer"], kb, "三审")
+    assert [(m.record.doc, m.by) for m in found] == [("流程.md", "content")]  # not in any title
+    assert "三审" in found[0].passage
+    assert [(m.record.doc, m.by) for m in library.search_documents(cast["trainer"], kb, "rules")] == [
+        ("rules.pdf", "title")
+    ]
+    assert [m.record.doc for m in library.search_documents(cast["trainer"], kb, "working days")] == ["rules.pdf"]
+    # Words that occur nowhere find nothing, though the dense search always has nearest passages.
+    assert library.search_documents(cast["trainer"], kb, "zebra xylophone") == []
+    assert [m.record.doc for m in library.search_documents(cast["trainer"], kb, "三审", kinds=["policy"])] == []
+    with pytest.raises(PermissionDenied):
+        library.search_documents(cast["learner"], kb, "三审")
+
+
+def test_document_view_has_the_text_page_by_page_the_chunks_and_the_original(
+    kb: KnowledgeBase, cast: dict[str, User]
+) -> None:
+    data = pdf_bytes(["Page one about replies.", "Page two: replies within 2 working days."])
+    [result] = library.upload(cast["admin"], kb, [("../留言 规定<1>.pdf", data)])
+    doc = result.doc
+    assert "/" not in doc and "<" not in doc  # kept under its sanitised name
+    view = library.document_view(cast["trainer"], kb, doc)
+    assert view.has_original and not view.text_from_chunks
+    assert len(view.pages) == 2 and "2 working days" in view.pages[1] and "2 working days" not in view.pages[0]
+    assert view.chunks and {c.page for c in view.chunks} == {1, 2}
+    assert [c.chunk_id for c in view.chunks] == [c.chunk_id for c in kb.catalog.chunks_of(view.record.id)]
+    original = library.original(cast["trainer"], kb, doc)
+    assert (original.data, original.mime, original.file_name) == (data, "application/pdf", doc)
+    with pytest.raises(PermissionDenied):
+        library.document_view(cast["learner"], kb, doc)
+
+    kb.stored_file(view.record).unlink()  # the original lost (a data folder restored without uploads/)
+    lost = library.document_view(cast["trainer"], kb, doc)
+    assert not lost.has_original and lost.text_from_chunks
+    assert "2 working days" in lost.pages[1]  # the text is still there, from the chunks
+
+
+def test_library_page_opens_a_document_with_its_text_chunks_and_download(
+    kb: KnowledgeBase, cast: dict[str, User]
+) -> None:
+    from tests.apptest import open_page
+
+    data = pdf_bytes(["Page one about replies.", "Page two: replies within 2 working days."])
+    library.upload(cast["admin"], kb, [("rules.pdf", data)])
+    library.upload(cast["admin"], kb, [("流程.md", "# 发布流程\n\n稿件经过三审后方可发布。".encode())])
+    at = open_page("app_pages/library.py", "tom")
+    at.text_input(key="doc_search").input("三审").run()  # in no title: found by content
+    assert list(at.dataframe[0].value["File"]) == ["流程.md"]
+    assert list(at.dataframe[0].value["Match"]) == ["content"]
+    at.selectbox(key="doc_open").set_value("rules.pdf").run()
+    assert not at.exception
+    assert [t.label for t in at.tabs][-3:] == ["Details", "Text, page by page", "Indexed chunks"]
+    assert [b for b in at.get("download_button") if b.proto.label == "Download original"]  # MIME: test above
+    assert any("Page 1 of 2" in c.value for c in at.caption)
+    at.number_input(key="doc_page:rules.pdf").set_value(2).run()
+    assert any("Page 2 of 2" in c.value for c in at.caption)
+    assert "2 working days" in "\n".join(str(m.value) for m in at.markdown).replace("\\", "")
+    chunks = at.dataframe[-1].value
+    assert set(chunks["Page"]) == {1, 2} and chunks["Passage"].str.contains("working days").any()
+
+    kb.stored_file(kb.document("rules.pdf")).unlink()
+    at.run()
+    assert any("not in the data folder" in i.value for i in at.info)
+    assert not [b for b in at.get("download_button") if b.proto.label == "Download original"]
+
+
+@pytest.mark.parametrize(
+    ("message", "zh", "en"),
+    [
+        ("Use at least 10 characters · 密码至少10位", "密码至少10位", "Use at least 10 characters"),
+        ("User '张三' already exists · 用户名已存在", "用户名已存在", "User '张三' already exists"),
+        ("rules.pdf · 3/4", "rules.pdf · 3/4", "rules.pdf · 3/4"),  # not a bilingual message: unchanged
+        ("只有中文", "只有中文", "只有中文"),
+    ],
+)
+def test_a_bilingual_error_shows_in_one_language(message: str, zh: str, en: str) -> None:
+    from trainer.i18n import one_language
+
+    assert (one_language(message, "zh"), one_language(message, "en")) == (zh, en)

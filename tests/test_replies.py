@@ -20,12 +20,16 @@ from knowledge.loaders import load_file
 from knowledge.replies import (
     _ESCALATE,
     _LEGAL,
+    CATEGORIES,
     CalendarOutOfRange,
+    CueFileError,
     EmptyMessage,
     add_working_days,
     classify,
+    cue_families,
     deadline_for,
     draft_reply,
+    message_facts,
 )
 from knowledge.settings import Settings
 from tests.outcomes import ORDER, force_reply_outcome
@@ -34,7 +38,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "knowledge" / "samples" / "policies"
 RULES_ZH = SAMPLES / "zh-message-handling.docx"
 RULES_EN = SAMPLES / "en-message-handling.md"
-JSON_KEYS = {"category", "confidence", "reply", "citations", "topic_citations", "deadline", "working_days"}
+JSON_KEYS = {
+    "category",
+    "confidence",
+    "reply",
+    "citations",
+    "topic_citations",
+    "reference_citations",
+    "facts",
+    "deadline",
+    "working_days",
+}
+POST = ROOT / "knowledge" / "samples" / "posts" / "zh-post-faq-reply.html"
 
 
 # ---------------------------------------------------------------------- classification
@@ -58,18 +73,91 @@ JSON_KEYS = {"category", "confidence", "reply", "citations", "topic_citations", 
         ("I am reporting an unlicensed workshop dumping waste into the canal.", "report"),
         ("谢谢你们的文章，写得很好！", "other"),
         ("Thanks for the great photos of the lantern festival!", "other"),
+        # complaints asked as questions, sarcasm, a phone number in the message
+        ("东风路的下水道井盖丢了十来天了，跟居委会说了三回，到现在还是个大窟窿，摔了人谁负责？", "complaint"),
+        ("你们效率真高啊，报修单提交一个月了还在“处理中”。", "complaint"),
+        ("Why has nobody emptied the recycling bins on Birch Close since the holiday? I rang twice.", "complaint"),
+        ("My landline is 0571-2345 6789. Could you tell me where to get a disabled parking badge?", "consultation"),
+        ("能不能在图书馆门口加几个自行车停车架？", "suggestion"),
+        ("Someone keeps dumping building rubble behind the Pine Hill sports ground at night.", "report"),
+        ("早上好！", "other"),
     ],
 )
 def test_classification_table(message: str, category: str) -> None:
     found = classify(message)
     assert found.category == category, (found, message)
-    assert bool(found.cues) == (category != "other")
+    assert bool(found.cues) == (found.scores[category] > 0) and len(found.families) == len(found.cues)
+
+
+def test_a_street_light_complaint_asked_as_a_question_is_a_complaint() -> None:
+    """The case of the issue: "请问", "什么时候" and "？" once made this a 3-day consultation."""
+    found = classify("请问桂花巷的路灯什么时候修？坏了快一个月了，打过12345也没人来，你们到底管不管？")
+    assert found.category == "complaint" and deadline_for(found.category, dt.date(2025, 6, 2))[1] == 10
+    assert {"duration_or_delay", "contacted_before", "demands_action"} <= set(found.families)
 
 
 def test_classification_explains_itself_and_ties_go_to_the_more_serious_category() -> None:
     found = classify("我要投诉，也提个建议：柳塘公园的垃圾桶太少")
-    assert found.scores["complaint"] == found.scores["suggestion"] == 2
-    assert found.category == "complaint" and found.cues == ("投诉",)
+    assert found.scores["complaint"] == found.scores["suggestion"] == 3
+    assert found.category == "complaint" and found.cues == ("投诉",) and found.families == ("names_complaint",)
+
+
+def test_every_cue_family_says_why_it_exists() -> None:
+    families = cue_families()
+    assert {f.category for f in families} == set(CATEGORIES)
+    for f in families:
+        assert f.why.strip() and f.patterns and f.weight > 0, f.name
+    assert len({f.name for f in families}) == len(families)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("- name: x\n  category: gossip\n  weight: 1\n  why: y\n  patterns: [a]\n", "category must be one of"),
+        ("- name: x\n  category: report\n  weight: 1\n  patterns: [a]\n", "needs name, category, weight, why"),
+        ("- name: x\n  category: report\n  weight: 1\n  why: y\n  patterns: ['(unclosed']\n", "not a regular"),
+    ],
+)
+def test_a_broken_cue_file_is_a_clear_error(tmp_path: Path, text: str, says: str) -> None:
+    path = tmp_path / "cues.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CueFileError, match=says) as err:
+        cue_families(path)
+    assert str(path) in str(err.value)
+
+
+# ---------------------------------------------------------------------- what the message says
+def test_facts_of_a_chinese_complaint() -> None:
+    facts = message_facts(
+        "松林镇农贸市场门口的路灯已经坏了二十来天，我打过两次12345，请尽快派人来修。联系电话138 0000 1111"
+    )
+    assert facts.subject == "路灯" and facts.places == ("松林镇农贸市场门口",)
+    assert facts.since == "二十来天"
+    assert facts.contacts == ("打过两次12345",) and facts.ask == "尽快派人来修"
+    assert "138" not in facts.gist and "路灯" in facts.gist
+
+
+def test_facts_of_an_english_complaint() -> None:
+    facts = message_facts(
+        "The street lights on Maple Lane have been out for three weeks. I called the hotline twice. "
+        "Please send someone to fix them."
+    )
+    assert facts.subject == "street lights" and facts.places == ("Maple Lane",)
+    assert facts.since == "for three weeks" and facts.contacts == ("you called the hotline twice",)
+    assert facts.ask == "send someone to fix them"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Hello, my number is 13900001111. How do I book a slot at the Maple Lane service centre?",
+        "我叫王芳，电话0571-2345 6789，请问枫林社区的老年食堂几点开门？",
+    ],
+)
+def test_personal_data_is_never_said_back(message: str) -> None:
+    facts = message_facts(message)
+    assert facts.gist and facts.places, facts
+    assert not any(w in facts.gist for w in ("13900001111", "6789", "王芳")), facts
 
 
 # ---------------------------------------------------------------------- working days
@@ -130,7 +218,7 @@ def _normalise(text: str) -> str:
 
 def _check_citations(kb: KnowledgeBase, draft) -> None:
     assert draft.citations
-    text = draft.reply + "\n".join(draft.notes) + draft.topic_line()
+    text = draft.reply + "\n".join(draft.notes) + draft.topic_line() + draft.reference_line()
     for c in draft.citations:
         assert f"[{c.n}]" in text
         stored = load_file(kb.stored_file(kb.document(c.doc)))
@@ -217,6 +305,78 @@ def test_only_a_confirmed_answer_to_a_question_goes_into_the_draft(
     complaint = draft_reply(rules_kb, "I want to complain: nobody checks the back end on working days!")
     assert complaint.category == "complaint" and not complaint.quoted and "Under " not in complaint.reply
     assert complaint.topic and complaint.topic_line().startswith("The knowledge base covers the message's subject")
+
+
+def test_the_draft_says_back_what_the_complaint_is_about(rules_kb: KnowledgeBase) -> None:
+    message = "请问桂花巷的路灯什么时候修？坏了快一个月了，打过12345也没人来，你们到底管不管？我的电话13700001234"
+    draft = draft_reply(rules_kb, message, received=dt.date(2025, 6, 3))
+    assert draft.category == "complaint" and draft.working_days == 10
+    said = draft.reply.split("\n\n")[1]
+    for words in ("桂花巷", "路灯", "快一个月", "12345"):
+        assert words in said, (words, said)
+    assert "13700001234" not in draft.reply and "你们到底管不管" not in draft.reply
+    assert "【办理部门】" in draft.reply and "【联系电话】" in draft.reply  # only what the office knows stays open
+    assert "路灯" in draft.facts_line() and "桂花巷" in draft.facts_line()
+    _check_citations(rules_kb, draft)
+
+
+def test_the_english_draft_says_back_place_duration_contact_and_request(rules_kb: KnowledgeBase) -> None:
+    message = (
+        "The footbridge over Reed Canal in Elm Village has had a broken handrail for five weeks. "
+        "I emailed the town office in May and nobody replied. Please repair it before a child falls."
+    )
+    draft = draft_reply(rules_kb, message, received=dt.date(2025, 6, 3))
+    assert draft.category == "complaint" and draft.language == "en"
+    for words in ("handrail", "Elm Village", "for five weeks", "you emailed the town office in May", "repair it"):
+        assert words in draft.reply, (words, draft.reply)
+    assert "[office to fill in]" in draft.reply
+
+
+@pytest.mark.parametrize(
+    ("message", "category", "words"),
+    [
+        ("建议在枫林社区活动室旁边装一台自动体外除颤器。", "suggestion", ("枫林社区活动室", "除颤器")),
+        ("有人在白沙河上游用电网捕鱼，晚上十点以后最多，请派人查处。", "report", ("白沙河", "电网捕鱼")),
+        ("How do I register a newborn at the Birch Hill service centre?", "consultation", ("register a newborn",)),
+    ],
+)
+def test_every_kind_of_draft_names_its_subject(
+    rules_kb: KnowledgeBase, message: str, category: str, words: tuple[str, ...]
+) -> None:
+    draft = draft_reply(rules_kb, message, received=dt.date(2025, 6, 3))
+    assert draft.category == category
+    assert all(w in draft.reply for w in words), draft.reply
+
+
+def test_a_message_with_nothing_to_say_back_gets_no_restatement(rules_kb: KnowledgeBase) -> None:
+    draft = draft_reply(rules_kb, "在吗？", received=dt.date(2025, 6, 3))
+    assert draft.category == "other" and "“" not in draft.reply and not draft.facts_line()
+
+
+def test_a_sample_post_is_a_labelled_reference_never_the_answer(
+    tmp_path_factory: pytest.TempPathFactory, e5: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sample post answers another town's street lights: with the outcome forced to "answered"
+    (the case the CLI once pasted into the reply), the post is offered to staff as a reference,
+    labelled, and nothing of it reaches the reply."""
+    settings = Settings.from_env({}, data_dir=tmp_path_factory.mktemp("posts") / "data")
+    kb = KnowledgeBase(settings, embedder=e5)
+    try:
+        kb.ingest([RULES_ZH, POST])
+        force_reply_outcome(monkeypatch, "answered")
+        draft = draft_reply(kb, "请问石门村村口的路灯晚上不亮，能修吗？找哪个部门？", received=dt.date(2025, 6, 3))
+        from_post = [c for c in draft.citations if c.doc == POST.name]
+        assert from_post, "the post should be found for this message"
+        assert {c.n for c in from_post} <= set(draft.references)
+        for c in from_post:
+            assert f"[{c.n}]" not in draft.reply and c.text not in draft.reply
+        assert draft.reference_line().startswith("样例推文中的其他案例，仅供参考")
+        assert not set(draft.references) & set(draft.topic)
+        assert "石门村" in draft.reply and "路灯" in draft.reply
+        _check_citations(kb, draft)
+        assert draft.as_json()["reference_citations"] == list(draft.references)
+    finally:
+        kb.close()
 
 
 def test_empty_message_is_refused(rules_kb: KnowledgeBase) -> None:

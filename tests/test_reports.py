@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -274,7 +275,77 @@ def test_dashboard_page_for_each_role(world, who: str, allowed: bool) -> None:  
     if allowed:
         assert "Trainer dashboard" in at.title[0].value
         gradebook = at.dataframe[0].value
-        assert "lin" in [idx[0] for idx in gradebook.index]
+        assert "lin" in list(gradebook["User name"])
         assert any("Only 1 first attempts" in w.value for w in at.warning)
         labels = [str(b.label) for b in at.get("download_button")]
         assert "Gradebook (CSV)" in labels and "Everything as Excel" in labels
+
+
+def test_staff_attempts_and_questions_stay_out_of_learner_statistics_unless_asked(world) -> None:  # type: ignore[no-untyped-def]
+    learning, accounts, p = world
+    take(learning, p["ada"], RIGHT)  # the admin tries the quiz first
+    take(learning, p["lin"], {"m1-q1": "b"})
+    log = AskLog(learning.db)
+    log.record(p["tom"], made("answered"))
+    log.record(p["lin"], made("not_found"))
+
+    def analysed(**kw: bool) -> int:
+        result = reports.item_analysis(p["tom"], learning, "c1", "m1", **kw)
+        return 0 if result.analysis is None else result.analysis.quiz.attempts
+
+    assert analysed() == 1 and analysed(include_staff=True) == 2  # was "2 人次": admin + learner
+    assert {r["username"] for r in reports.attempt_rows(p["tom"], learning, "c1")} == {"lin"}
+    assert {r["username"] for r in reports.attempt_rows(p["tom"], learning, "c1", include_staff=True)} == {"ada", "lin"}
+    assert "ada" not in {r.username for r in reports.gradebook(p["tom"], learning, accounts, "c1")}
+    assert "ada" in {r.username for r in reports.gradebook(p["tom"], learning, accounts, "c1", include_staff=True)}
+    today = reports.usage(p["tom"], learning.db)["days"][-1]
+    assert (today["answered"], today["not_found"], today["active"]) == (0, 1, 1)
+    everyone = reports.usage(p["tom"], learning.db, include_staff=True)["days"][-1]
+    assert (everyone["answered"], everyone["not_found"], everyone["active"]) == (1, 1, 3)  # tom, ada, lin
+    assert reports.usage(p["tom"], learning.db)["top_documents"] == []
+
+    at = open_page("app_pages/dashboard.py", "tom")
+    assert "Attempts 1 ·" in "\n".join(str(m.value) for m in at.markdown)
+    at.toggle(key="include_staff").set_value(True).run()
+    assert not at.exception
+    assert "Attempts 2 ·" in "\n".join(str(m.value) for m in at.markdown)
+    assert "ada" in list(at.dataframe[0].value["User name"])
+
+
+def test_a_reason_for_a_missing_value_is_shown_once_in_one_language(world) -> None:  # type: ignore[no-untyped-def]
+    learning, _, p = world
+    take(learning, p["lin"], RIGHT)
+    quiz = reports.item_analysis(p["tom"], learning, "c1", "m1").analysis.quiz  # type: ignore[union-attr]
+    # One reason (a single attempt) empties SD, alpha, error ratio and standard error at once.
+    assert len(quiz.notes) >= 3 and len(set(quiz.notes.values())) == 1
+    assert len(reports.distinct_notes(quiz.notes, "zh")) == 1
+    [zh] = reports.distinct_notes(quiz.notes, "zh")
+    [en] = reports.distinct_notes(quiz.notes, "en")
+    assert not re.search("[A-Za-z]{3}", zh) and not re.search("[\u4e00-\u9fff]", en)
+    at = open_page("app_pages/dashboard.py", "tom", lang="zh")
+    captions = [str(c.value) for c in at.caption]
+    assert sum(zh in c for c in captions) == 1, captions
+
+
+def test_a_thumbs_down_on_an_unanswered_question_is_one_gap_handled_once(world, kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]
+    learning, _, p = world
+    log = AskLog(learning.db)
+    question = "Who keeps the message log?"
+    log.rate(p["lin"], log.record(p["lin"], made("related", question)), -1, "not what I asked")
+    kb.catalog.record_gap(question, "", "en", ["rules.pdf"], 0.4, "lin", "related")
+    log.rate(p["wu"], log.record(p["wu"], made("answered", "Who approves replies?")), -1, "wrong office")
+    items = reports.gap_items(p["tom"], kb, learning.db)
+    assert sorted(i.kind for i in items) == ["related", "thumbs_down"]
+    related = next(i for i in items if i.kind == "related")
+    assert related.reason == "not what I asked"
+    reports.mark_handled(p["tom"], kb, learning.db, [related])
+    assert [i.question for i in reports.gap_items(p["tom"], kb, learning.db)] == ["Who approves replies?"]
+
+
+def test_the_weekly_trend_reads_as_words(world, kb: KnowledgeBase) -> None:  # type: ignore[no-untyped-def]
+    learning, _, _ = world
+    kb.catalog.record_gap("Which canteen serves dumplings?", "", "en", [], 0.01, "wu", "not_found")
+    at = open_page("app_pages/dashboard.py", "tom", lang="zh", timeout=120)
+    captions = [str(c.value) for c in at.caption]
+    assert "本周 1 次 · 上周 0 次 · 近 8 周共 1 次" in captions, captions
+    assert not any("00000001" in c.replace(" ", "") for c in captions)

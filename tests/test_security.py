@@ -703,7 +703,22 @@ def test_pages_and_roles_are_all_in_the_matrix() -> None:
         "app_pages/__init__.py",
         "app_pages/ui.py",
         "app_pages/sign_in.py",
+        "app_pages/auth_routes.py",  # HTTP routes, not a page
+        "app_pages/change_password.py",  # the router's stand-in for every page: test_forced_password_change_page
     }
+
+
+@pytest.mark.parametrize("who", list(PAGE_USERS))
+def test_forced_password_change_page(people: Accounts, who: str) -> None:
+    """Only the router opens it (for a signed-in user with a handed-over password); run alone, it refuses
+    signed-out and deactivated visitors like every page, and offers the form to a signed-in user."""
+    from tests.apptest import open_page
+
+    at = open_page("app_pages/change_password.py", PAGE_USERS[who])
+    assert not at.exception
+    refused = any("Your role may not use this page" in e.value for e in at.error)
+    assert refused == (who not in ROLE_OF), who
+    assert bool(at.text_input) == (who in ROLE_OF)
 
 
 @pytest.mark.parametrize("who", list(PAGE_USERS))

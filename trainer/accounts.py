@@ -32,6 +32,7 @@ from .errors import (
     UserNotFound,
     WeakPassword,
 )
+from .sessions import revoke_user
 
 ROLES = ("learner", "trainer", "admin")
 MIN_PASSWORD_LENGTH = 10
@@ -82,13 +83,18 @@ def insert_user(
     name: str = "",
     department: str = "",
     language: str = "",
+    must_change_password: bool = True,
 ) -> None:
-    """The one INSERT of an account row; callers have checked the name, role and password rules."""
+    """The one INSERT of an account row; callers have checked the name, role and password rules.
+
+    A password someone else set (People, a roster import) is to be changed at first sign-in, hence the default.
+    """
     db.execute(
-        "INSERT INTO users (username, name, department, role, password_hash, language, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [username, name.strip(), department.strip(), role, password_hash, language, _now_iso()],
-    )
+        "INSERT INTO users (username, name, department, role, password_hash, language, created_at,"
+        " must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [username, name.strip(), department.strip(), role, password_hash, language, _now_iso(),
+         int(must_change_password)],
+    )  # fmt: skip
 
 
 def check_password_rules(password: str, username: str = "") -> None:
@@ -107,6 +113,7 @@ class User:
     role: str
     active: bool
     language: str
+    must_change_password: bool = False  # sign-in leads only to the password form until it is changed
 
     def can(self, *roles: str) -> bool:
         return self.active and self.role in roles
@@ -138,8 +145,17 @@ class Accounts:
         return bool(self.db.execute("SELECT 1 FROM users LIMIT 1").fetchone())
 
     def create_user(
-        self, username: str, password: str, role: str, *, name: str = "", department: str = "", language: str = ""
+        self,
+        username: str,
+        password: str,
+        role: str,
+        *,
+        name: str = "",
+        department: str = "",
+        language: str = "",
+        must_change_password: bool = False,
     ) -> User:
+        """An account; ``must_change_password`` when the password was chosen by someone else (People)."""
         username = username.strip()
         if not valid_username(username):
             raise InvalidUsername("A user name is 1-64 characters without spaces · 用户名为1-64个字符，不含空格")
@@ -150,7 +166,14 @@ class Accounts:
             if self.find(username) is not None:
                 raise UserExists(f"User '{username}' already exists · 用户名已存在")
             insert_user(
-                self.db, username, hash_password(password), role, name=name, department=department, language=language
+                self.db,
+                username,
+                hash_password(password),
+                role,
+                name=name,
+                department=department,
+                language=language,
+                must_change_password=must_change_password,
             )
         user = self.find(username)
         assert user is not None
@@ -201,22 +224,32 @@ class Accounts:
         self.db.execute("UPDATE users SET last_login = ? WHERE id = ?", [_now_iso(), user.id])
         return user
 
-    def set_password(self, username: str, password: str) -> None:
+    def set_password(self, username: str, password: str, *, must_change: bool = False) -> None:
+        """The user's own new password (or, with ``must_change``, one handed over); every session of the
+        user ends, so whoever knew the old password is signed out everywhere."""
         user = self.get(username)
         check_password_rules(password, user.username)
-        self.db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [hash_password(password), user.id])
+        self.db.execute(
+            "UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?",
+            [hash_password(password), int(must_change), user.id],
+        )
+        revoke_user(self.db, user.username)
 
     def reset_password(self, username: str) -> str:
-        """A new random password, returned once (to show once) and stored only as a hash."""
+        """A new random password, returned once (to show once), stored only as a hash, to be changed at
+        the next sign-in."""
         user = self.get(username)
         password = secrets.token_urlsafe(12)
         while user.username.lower() in password.lower():  # a random password may contain a short name
             password = secrets.token_urlsafe(12)
-        self.set_password(username, password)
+        self.set_password(username, password, must_change=True)
         return password
 
     def set_active(self, username: str, active: bool) -> None:
-        self.db.execute("UPDATE users SET active = ? WHERE id = ?", [int(active), self.get(username).id])
+        user = self.get(username)
+        self.db.execute("UPDATE users SET active = ? WHERE id = ?", [int(active), user.id])
+        if not active:
+            revoke_user(self.db, user.username)
 
     def set_language(self, username: str, language: str) -> None:
         self.db.execute("UPDATE users SET language = ? WHERE id = ?", [language, self.get(username).id])
@@ -231,6 +264,7 @@ def _user(row: dict[str, Any]) -> User:
         role=row["role"],
         active=bool(row["active"]),
         language=row["language"],
+        must_change_password=bool(row.get("must_change_password", 0)),
     )
 
 

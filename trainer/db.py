@@ -206,6 +206,30 @@ def m006_ask_confidence(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE asks SET confidence = 'answered' WHERE grounded = 1")
 
 
+@migration
+def m007_sessions(db: sqlite_utils.Database) -> None:
+    # Signed-in sessions (trainer/sessions.py): only the SHA-256 of each token is stored.
+    db.execute(
+        """CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            created_at REAL NOT NULL,
+            last_seen REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX sessions_user ON sessions(username)")
+    # One-time tickets the browser exchanges for the session cookie; the token is kept sealed.
+    db.execute(
+        """CREATE TABLE session_tickets (
+            ticket_hash TEXT PRIMARY KEY,
+            sealed TEXT NOT NULL,
+            expires_at REAL NOT NULL
+        )"""
+    )
+    # A password someone else chose or saw (a new account, an import, a reset) is changed at first sign-in.
+    db.execute("ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
+
+
 class SharedDatabase(sqlite_utils.Database):
     """A connection the app's threads share: one statement, or one whole transaction, at a time.
 

@@ -6,6 +6,8 @@ in one place and another elsewhere, and a test can check that both languages are
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES = {"zh": "中文", "en": "English"}
 
 TEXT: dict[str, dict[str, str]] = {
@@ -102,6 +104,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "支持 PDF、DOCX、Markdown、TXT、HTML（含从浏览器保存的微信文章），每个文件不超过 {mb} MB。",
         "en": "PDF, DOCX, Markdown, TXT or HTML (WeChat articles saved from the browser too), up to {mb} MB each.",
     },
+    "uploader_button": {"zh": "选择文件", "en": "Choose files"},
+    "uploader_limit": {"zh": "每个文件不超过 {mb} MB · {types}", "en": "Up to {mb} MB per file · {types}"},
     "kind": {"zh": "类型", "en": "Kind"},
     "kind_auto": {"zh": "自动判断", "en": "Decide for me"},
     "kind_policy": {"zh": "制度规定", "en": "policy"},
@@ -116,7 +120,51 @@ TEXT: dict[str, dict[str, str]] = {
     "status_updated": {"zh": "已更新", "en": "updated"},
     "status_unchanged": {"zh": "未变化", "en": "unchanged"},
     "status_failed": {"zh": "失败", "en": "failed"},
-    "search_docs": {"zh": "搜索标题或文件名", "en": "Search titles and file names"},
+    "search_docs": {"zh": "搜索标题、文件名或内容", "en": "Search titles, file names and content"},
+    "search_content_hits": {
+        "zh": "另有 {n} 个文件的内容与搜索词相关（知识库检索）。",
+        "en": "{n} more documents match in their content (knowledge-base search).",
+    },
+    "match_title": {"zh": "标题", "en": "title"},
+    "match_content": {"zh": "内容", "en": "content"},
+    "matched_by": {"zh": "匹配", "en": "Match"},
+    "choose_one": {"zh": "请选择", "en": "Choose one"},
+    "choose_many": {"zh": "可多选", "en": "Choose any"},
+    "n_pages": {"zh": "{n} 页", "en": "{n} pages"},
+    "n_chunks": {"zh": "{n} 个片段", "en": "{n} chunks"},
+    "lang_zh": {"zh": "中文", "en": "Chinese"},
+    "lang_en": {"zh": "英文", "en": "English"},
+    "lang_mixed": {"zh": "中英混合", "en": "mixed"},
+    "lang_other": {"zh": "其他", "en": "other"},
+    "doc_open": {"zh": "打开文件（也可点击表格中的一行）", "en": "Open a document (or click a row of the table)"},
+    "doc_tab_info": {"zh": "概况", "en": "Details"},
+    "doc_tab_text": {"zh": "逐页正文", "en": "Text, page by page"},
+    "doc_tab_chunks": {"zh": "索引片段", "en": "Indexed chunks"},
+    "doc_size": {"zh": "文件大小", "en": "Size"},
+    "doc_updated": {"zh": "更新时间", "en": "Updated"},
+    "doc_fingerprint": {"zh": "文件指纹（SHA-256）", "en": "Fingerprint (SHA-256)"},
+    "doc_page": {"zh": "页码", "en": "Page"},
+    "doc_page_of": {"zh": "第 {page} 页，共 {total} 页", "en": "Page {page} of {total}"},
+    "doc_text_from_chunks": {
+        "zh": "原文件不在数据文件夹中，以下正文由索引片段拼成。",
+        "en": "The original is not in the data folder: this text is put together from the indexed chunks.",
+    },
+    "doc_page_empty": {"zh": "这一页没有可提取的文字（可能是图片）。", "en": "No text on this page (an image?)."},
+    "doc_chunks_intro": {
+        "zh": "文件被切分成以下片段并建立索引，问答和检索只会引用这些片段中的文字。",
+        "en": "The document was cut into these chunks for the index; the chat and search quote only from them.",
+    },
+    "chunk_heading": {"zh": "片段 {n} · 第 {page} 页", "en": "Chunk {n} · page {page}"},
+    "chunk_chars": {"zh": "{n} 字", "en": "{n} characters"},
+    "doc_no_original": {
+        "zh": "这个文件的原件没有保存在数据文件夹中，无法下载。重新上传即可恢复；此后上传的文件都会保留原件。",
+        "en": "The original of this document is not in the data folder, so it cannot be downloaded. Upload it again "
+        "to restore it; every upload keeps its original.",
+    },
+    "doc_read_failed": {
+        "zh": "无法读取原文件：{error}",
+        "en": "The original could not be read: {error}",
+    },
     "language_col": {"zh": "语言", "en": "Language"},
     "title": {"zh": "标题", "en": "Title"},
     "file": {"zh": "文件", "en": "File"},
@@ -147,6 +195,8 @@ TEXT: dict[str, dict[str, str]] = {
     "similarity": {"zh": "语义相似度", "en": "Similarity"},
     "keyword": {"zh": "关键词得分", "en": "Keyword score"},
     "no_passages": {"zh": "没有检索到任何片段。", "en": "No passages found."},
+    "passage_text": {"zh": "片段内容", "en": "Passage"},
+    "heading_col": {"zh": "所在标题", "en": "Heading"},
     # people
     "people_title": {"zh": "人员与账号", "en": "People and accounts"},
     "add_user": {"zh": "添加人员", "en": "Add a person"},
@@ -174,6 +224,21 @@ TEXT: dict[str, dict[str, str]] = {
     "current_password": {"zh": "当前密码", "en": "Current password"},
     "new_password": {"zh": "新密码", "en": "New password"},
     "password_changed": {"zh": "密码已修改。", "en": "Password changed."},
+    "password_changed_elsewhere": {
+        "zh": "密码已修改。在其他浏览器或设备上的登录已全部退出。",
+        "en": "Password changed. You were signed out on every other browser and device.",
+    },
+    "password_change_title": {"zh": "请设置您自己的密码", "en": "Choose your own password"},
+    "password_change_required": {
+        "zh": "您当前的密码是管理员设置并交给您的。请先设置一个只有您自己知道的新密码，然后才能使用其他页面。",
+        "en": "Your password was set by an administrator and handed to you. "
+        "Choose a new one that only you know before using the other pages.",
+    },
+    "password_handed_over": {"zh": "管理员给您的密码", "en": "The password you were given"},
+    "password_same_as_given": {
+        "zh": "新密码不能与管理员给您的密码相同。",
+        "en": "The new password must differ from the one you were given.",
+    },
     "save": {"zh": "保存", "en": "Save"},
     # reply desk
     "page_reply_desk": {"zh": "留言回复助手", "en": "Reply to a message"},
@@ -223,6 +288,15 @@ TEXT: dict[str, dict[str, str]] = {
     "reply_topic_not_found": {
         "zh": "知识库中没有与留言事项相关的内容，答复结论由承办单位填写。",
         "en": "Nothing in the knowledge base answers the message's subject: the office fills in the answer.",
+    },
+    "reply_references_title": {
+        "zh": "样例推文（其他案例，仅供参考）",
+        "en": "Sample posts (other cases, for reference)",
+    },
+    "reply_references": {
+        "zh": "以下段落出自样例推文，讲的是其他地方、其他人的事情，不是这条留言的答复，不得当作本案事实写入答复。",
+        "en": "These passages come from sample posts about other places and other people: they do not answer this "
+        "message and must not go into the reply as its facts.",
     },
     "reply_text": {"zh": "答复草稿（可直接修改）", "en": "Draft reply (edit it here)"},
     "reply_text_help": {
@@ -300,6 +374,13 @@ TEXT: dict[str, dict[str, str]] = {
     "minutes": {"zh": "{n} 分钟", "en": "{n} min"},
     "mark_read": {"zh": "我已读完", "en": "I have read this"},
     "read_done": {"zh": "已读", "en": "Read"},
+    "lesson_pick": {"zh": "课文", "en": "Lesson"},
+    "lesson_position": {
+        "zh": "第 {n} 课，共 {total} 课 · 已读 {read}/{total}",
+        "en": "Lesson {n} of {total} · {read} of {total} read",
+    },
+    "prev_lesson": {"zh": "上一课", "en": "Previous lesson"},
+    "next_lesson": {"zh": "下一课", "en": "Next lesson"},
     "quiz_rules": {
         "zh": "每次 {n} 题，{mark}% 及格；{attempts}；{limit}；成绩按{grading}计。",
         "en": "{n} questions per attempt, pass mark {mark}%; {attempts}; {limit}; graded by the {grading} attempt.",
@@ -319,24 +400,45 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Graded quiz: your mark and feedback appear after you submit.",
     },
     "time_left": {
-        "zh": "剩余时间约 {m} 分钟（截止 {at}，以服务器时间为准）",
-        "en": "About {m} min left (ends {at}, server time)",
+        "zh": "剩余时间 {left}（{at} 截止，以服务器时间为准）",
+        "en": "Time left {left} (ends {at}, server time)",
+    },
+    "time_short": {"zh": "请尽快保存或提交答案。", "en": "Save or submit your answers now."},
+    "time_up": {
+        "zh": "时间到，正在按时限内保存的答案评分……",
+        "en": "Time is up: grading the answers saved in time…",
     },
     "question_n": {"zh": "第 {n} 题", "en": "Question {n}"},
     "true": {"zh": "正确", "en": "True"},
     "false": {"zh": "错误", "en": "False"},
     "your_answer": {"zh": "您的答案", "en": "Your answer"},
-    "order_help": {"zh": "按正确顺序依次选择各项", "en": "Pick the items in the right order"},
+    "order_help": {
+        "zh": "用“上移”“下移”按钮把各项排成正确顺序。",
+        "en": "Use the Up and Down buttons to put the items in the right order.",
+    },
+    "move_up": {"zh": "上移", "en": "Up"},
+    "move_down": {"zh": "下移", "en": "Down"},
+    "correct_order": {"zh": "正确顺序：", "en": "The right order:"},
     "check": {"zh": "检查答案", "en": "Check"},
     "correct": {"zh": "回答正确", "en": "Correct"},
-    "partly_correct": {"zh": "部分正确（{score}/{max} 分）", "en": "Partly correct ({score}/{max})"},
+    "partly_correct": {"zh": "部分正确（{score} 分）", "en": "Partly correct ({score} points)"},
     "wrong": {"zh": "回答错误", "en": "Not correct"},
     "explanation": {"zh": "解析", "en": "Explanation"},
     "missed": {"zh": "漏选：{items}", "en": "Missed: {items}"},
+    "question_changed": {
+        "zh": "这道题在你作答之后被培训师修改过，无法再显示你当时的选择。记录的得分：{score}/{max}。",
+        "en": "A trainer changed this question after your attempt, so your answer then cannot be shown."
+        " Recorded score: {score}/{max}.",
+    },
     "submit_quiz": {"zh": "提交测验", "en": "Submit the quiz"},
     "save_answers": {"zh": "保存答案", "en": "Save answers"},
     "answers_saved": {"zh": "已保存 {n} 道题的答案。", "en": "Saved answers to {n} questions."},
     "submit_anyway": {"zh": "仍然提交（未答题计 0 分）", "en": "Submit anyway (unanswered questions score 0)"},
+    "confirm_unanswered": {
+        "zh": "共 {total} 题，还有 {n} 题未作答（第 {which} 题）。现在提交吗？未答题计 0 分。",
+        "en": "{n} of {total} questions have no answer (question {which}). Submit now? They score 0.",
+    },
+    "keep_answering": {"zh": "继续作答", "en": "Keep answering"},
     "finish_practice": {"zh": "结束练习", "en": "End practice"},
     "result_passed": {"zh": "通过！得分 {score}/{max}（{pct}%）", "en": "Passed! {score}/{max} ({pct}%)"},
     "result_failed": {
@@ -351,6 +453,9 @@ TEXT: dict[str, dict[str, str]] = {
     "kb_source": {"zh": "知识库依据：{doc}", "en": "In the knowledge base: {doc}"},
     "try_again": {"zh": "再试一次", "en": "Try again"},
     "back_to_module": {"zh": "返回模块", "en": "Back to the module"},
+    "practice_result": {"zh": "练习得分 {score}/{max}（不计成绩）", "en": "Practice score {score}/{max} (not graded)"},
+    "review_heading": {"zh": "答题回顾：第 {n} 次 · {when}", "en": "Review: attempt {n} · {when}"},
+    "review_bad_link": {"zh": "链接中的测验编号无效。", "en": "The link has no valid quiz attempt number."},
     "next_module_unlocked": {"zh": "下一模块已解锁：{title}", "en": "Next module unlocked: {title}"},
     # progress
     "progress_title": {"zh": "我的学习进度", "en": "My progress"},
@@ -359,6 +464,25 @@ TEXT: dict[str, dict[str, str]] = {
     "passed": {"zh": "通过", "en": "Passed"},
     "attempts": {"zh": "测验次数", "en": "Attempts"},
     "completed": {"zh": "完成", "en": "Completed"},
+    "progress_bar": {
+        "zh": "{pct}%：已读课文 {read}/{lessons}，通过测验 {passed}/{quizzes}",
+        "en": "{pct}%: {read} of {lessons} lessons read, {passed} of {quizzes} quizzes passed",
+    },
+    "progress_bar_help": {
+        "zh": "进度 = （已读课文数 + 已通过测验数）÷（课文总数 + 测验总数）。",
+        "en": "Progress = (lessons read + quizzes passed) ÷ (all lessons + all quizzes).",
+    },
+    "my_attempts": {"zh": "我的测验记录", "en": "My quiz attempts"},
+    "no_attempts": {"zh": "还没有完成的测验。", "en": "No finished quiz attempts yet."},
+    "attempt_line": {
+        "zh": "{module} · 第 {n} 次{mode} · {when} · {score}/{max} · {result}",
+        "en": "{module} · attempt {n}{mode} · {when} · {score}/{max} · {result}",
+    },
+    "attempt_mode_practice": {"zh": "（练习）", "en": " (practice)"},
+    "attempt_passed": {"zh": "通过", "en": "passed"},
+    "attempt_failed": {"zh": "未通过", "en": "not passed"},
+    "attempt_practice": {"zh": "不计成绩", "en": "not graded"},
+    "open_review": {"zh": "查看答题详情", "en": "Review"},
     "course_done": {"zh": "恭喜！您已完成本课程。", "en": "Congratulations! You have completed this course."},
     "certificate": {"zh": "下载结业证书（可打印）", "en": "Download the certificate (printable)"},
     "certificate_code": {"zh": "证书验证码：{code}", "en": "Certificate code: {code}"},
@@ -381,6 +505,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "draft_paste": {"zh": "粘贴标题和正文", "en": "Paste title and body"},
     "draft_upload": {"zh": "上传保存的公众号文章（.html）", "en": "Upload a saved WeChat article (.html)"},
+    "draft_file_too_big": {
+        "zh": "{name} 超过 {mb} MB，请上传更小的文件（上限由 APP_MAX_FILE_MB 设置）。",
+        "en": "{name} is over {mb} MB: upload a smaller file (the limit is set by APP_MAX_FILE_MB).",
+    },
     "draft_field_title": {"zh": "标题", "en": "Title"},
     "draft_field_body": {"zh": "正文", "en": "Body"},
     "draft_check": {"zh": "检查", "en": "Check"},
@@ -427,16 +555,93 @@ TEXT: dict[str, dict[str, str]] = {
     "overdue": {"zh": "逾期", "en": "Overdue"},
     "due": {"zh": "截止日期", "en": "Due"},
     "learner_detail": {"zh": "查看学员的作答记录", "en": "A learner's attempts and answers"},
+    "include_staff": {"zh": "统计中包含培训师和管理员", "en": "Include trainers and admins"},
+    "include_staff_help": {
+        "zh": "默认只统计学员：培训师和管理员试做的测验和提问不计入成绩册、试题分析和使用情况。"
+        "知识缺口始终包含所有人的提问。",
+        "en": "By default only learners count: trainers' and admins' quiz attempts and questions stay out of the "
+        "gradebook, quiz analysis and usage. Knowledge gaps always include everyone's questions.",
+    },
+    "gradebook_legend": {
+        "zh": "✓ = 已完成 · ○ = 测验已通过、课文未读完 · (n) = 正式测验次数 · – = 尚无成绩",
+        "en": "✓ = completed · ○ = passed, lessons unread · (n) = graded attempts · – = no grade yet",
+    },
+    "col_attempt": {"zh": "测验编号", "en": "Attempt"},
+    "col_mode": {"zh": "方式", "en": "Mode"},
+    "col_status": {"zh": "状态", "en": "Status"},
+    "col_submitted": {"zh": "提交时间", "en": "Submitted"},
+    "col_position": {"zh": "题序", "en": "No."},
+    "col_question_no": {"zh": "题号", "en": "Question"},
+    "col_prompt": {"zh": "题目", "en": "Prompt"},
+    "col_response": {"zh": "作答", "en": "Answer"},
+    "col_mark": {"zh": "得分", "en": "Mark"},
+    "col_n": {"zh": "作答人次", "en": "Attempts"},
+    "col_facility": {"zh": "难度系数 %", "en": "Facility %"},
+    "col_sd": {"zh": "标准差 %", "en": "SD %"},
+    "col_discrimination": {"zh": "区分度 %", "en": "Discrimination %"},
+    "col_efficiency": {"zh": "区分效率 %", "en": "Efficiency %"},
+    "col_flags": {"zh": "提示", "en": "Flags"},
+    "col_notes": {"zh": "说明", "en": "Notes"},
+    "col_option": {"zh": "选项", "en": "Option"},
+    "col_option_text": {"zh": "选项内容", "en": "Text"},
+    "col_correct": {"zh": "正确选项", "en": "Correct"},
+    "col_count": {"zh": "人数", "en": "Count"},
+    "col_citations": {"zh": "被引用次数", "en": "Citations"},
+    "mode_graded": {"zh": "正式测验", "en": "graded"},
+    "mode_practice": {"zh": "练习", "en": "practice"},
+    "status_open": {"zh": "作答中", "en": "open"},
+    "status_submitted": {"zh": "已提交", "en": "submitted"},
+    "status_expired": {"zh": "超时", "en": "timed out"},
+    "yes": {"zh": "是", "en": "yes"},
+    "no": {"zh": "否", "en": "no"},
+    "quiz_notes": {"zh": "部分数值无法计算：{why}", "en": "Some values cannot be computed: {why}"},
+    "active_people": {"zh": "活跃人数", "en": "Active people"},
+    "date_col": {"zh": "日期", "en": "Date"},
     "few_attempts": {
         "zh": "只有 {n} 人次首次作答，统计结果仅供参考（建议至少 {min} 人次）。",
         "en": "Only {n} first attempts: treat these numbers with care (at least {min} are advisable).",
     },
-    "no_attempts": {"zh": "这个模块还没有完成的正式测验。", "en": "No finished graded attempts for this module yet."},
+    "ia_no_attempts": {
+        "zh": "这个模块还没有完成的正式测验。",
+        "en": "No finished graded attempts for this module yet.",
+    },
     "quiz_stats": {
         "zh": "人次 {n} · 平均 {mean}% · 标准差 {sd}% · 内部一致性 α {alpha} · 误差比 {er} · 标准误 {se}",
         "en": "Attempts {n} · mean {mean}% · SD {sd}% · alpha {alpha} · error ratio {er} · standard error {se}",
     },
     "distractors": {"zh": "选项分布：{q}", "en": "Option frequencies: {q}"},
+    # item analysis (trainer.itemstats): flags, and why a value is missing
+    "flag_very_hard": {"zh": "几乎无人答对（难度系数≤5%）", "en": "Almost nobody gets it right (facility ≤ 5%)"},
+    "flag_very_easy": {"zh": "几乎人人答对（难度系数≥95%）", "en": "Almost everybody gets it right (facility ≥ 95%)"},
+    "flag_low_discrimination": {"zh": "区分度偏低（低于30%）", "en": "Weak discrimination (below 30%)"},
+    "flag_negative_discrimination": {
+        "zh": "区分度为负：总分高的学员反而答错，请检查答案",
+        "en": "Negative discrimination: stronger learners do worse on it - check the key",
+    },
+    "flag_low_efficiency": {"zh": "区分效率偏低（低于15%）", "en": "Low discriminative efficiency (below 15%)"},
+    "note_one_attempt": {
+        "zh": "仅{n}次作答，至少需要2次",
+        "en": "only {n} attempt showed this question: needs at least 2",
+    },
+    "note_same_score": {
+        "zh": "所有人得分相同（{facility}%），无法区分学员水平",
+        "en": "everyone scored the same on it ({facility}%), so it cannot tell stronger from weaker learners",
+    },
+    "note_constant_rest": {
+        "zh": "其余题目得分人人相同（或没有其他题目），无法计算相关",
+        "en": "the rest of the test scored the same for everyone (or there is no other question), so there is "
+        "nothing to correlate with",
+    },
+    "note_covmax_zero": {"zh": "最大可能协方差为0", "en": "the maximum possible covariance is 0"},
+    "note_no_attempts": {"zh": "没有作答记录", "en": "no attempts"},
+    "note_two_attempts": {"zh": "至少需要2次作答", "en": "needs at least 2 attempts"},
+    "note_two_questions": {"zh": "至少需要2道题", "en": "needs at least 2 questions"},
+    "note_random_questions": {
+        "zh": "各次作答的题目不同（随机抽题），内部一致性系数要求所有人答同样的题",
+        "en": "attempts showed different questions (drawn at random): Cronbach's alpha needs every attempt "
+        "to answer the same questions",
+    },
+    "note_same_totals": {"zh": "所有作答总分相同", "en": "every attempt has the same total"},
     "flagged": {"zh": "需关注的题目", "en": "Questions to look at"},
     "gaps_intro": {
         "zh": "问答功能未找到答案、只找到相关段落或被点“踩”的问题，按相似度归类。",
@@ -445,7 +650,14 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "no_gaps": {"zh": "没有待处理的知识缺口。", "en": "No open knowledge gaps."},
     "times_asked": {"zh": "{n} 次", "en": "{n}×"},
-    "weekly_trend": {"zh": "近 8 周每周次数：{trend}", "en": "Per week, last 8 weeks: {trend}"},
+    "weekly_trend": {
+        "zh": "本周 {this} 次 · 上周 {last} 次 · 近 8 周共 {total} 次",
+        "en": "This week {this} · last week {last} · {total} in the last 8 weeks",
+    },
+    "week_col": {"zh": "周", "en": "Week"},
+    "week_ago": {"zh": "{n} 周前", "en": "{n} wk ago"},
+    "this_week": {"zh": "本周", "en": "this week"},
+    "times_col": {"zh": "次数", "en": "Times"},
     "wordings": {"zh": "提问原文", "en": "How it was asked"},
     "faq_answer": {"zh": "审定答案", "en": "Curated answer"},
     "faq_source": {"zh": "依据（文件或制度名称）", "en": "Source (document or rule)"},
@@ -466,8 +678,7 @@ TEXT: dict[str, dict[str, str]] = {
     "export_all_xlsx": {"zh": "全部导出为 Excel", "en": "Everything as Excel"},
     "import_title": {"zh": "从 CSV 批量导入人员", "en": "Import people from CSV"},
     "import_help": {
-        "zh": "表头：name,username,department,role（或 姓名,用户名,部门,角色），可选 password 列。"
-        "任何一行有误都不会导入。",
+        "zh": "表头：姓名,用户名,部门,角色（英文表头亦可），可选“密码”列。任何一行有误都不会导入。",
         "en": "Header: name,username,department,role (or 姓名,用户名,部门,角色), optional password. "
         "Nothing is imported if any row is wrong.",
     },
@@ -488,6 +699,19 @@ def t(key: str, lang: str, **values: object) -> str:
     entry = TEXT[key]
     text = entry.get(lang) or entry["zh"]
     return text.format(**values) if values else text
+
+
+# Our errors carry both languages, "English - what to do · 中文": the Chinese half starts at the
+# first " · " followed by a Chinese character.
+_BILINGUAL = re.compile(r" · (?=[\u3400-\u9fff\u3000-\u303f\uff00-\uffef“])")
+
+
+def one_language(message: str, lang: str) -> str:
+    """The half of a bilingual message ("English · 中文") in ``lang``; other messages unchanged."""
+    parts = _BILINGUAL.split(message, maxsplit=1)
+    if len(parts) != 2:
+        return message
+    return parts[1] if lang == "zh" else parts[0]
 
 
 def preferred_language(saved: str, browser_locale: str | None) -> str:

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .errors import TrainerError
+from .i18n import t
 
 # Below this many attempts the statistics move a lot when one more learner takes the quiz;
 # psychometric guides ask for 20-30 at the very least before acting on them.
@@ -60,22 +61,32 @@ VERY_EASY_MIN = 95.0  # facility >= this
 LOW_DISCRIMINATION = 30.0  # discrimination < this
 LOW_EFFICIENCY = 15.0  # efficiency < this
 
-FLAG_TEXT: dict[str, str] = {
-    "very_hard": "Almost nobody gets it right (facility ≤ 5%) · 几乎无人答对（难度系数≤5%）",
-    "very_easy": "Almost everybody gets it right (facility ≥ 95%) · 几乎人人答对（难度系数≥95%）",
-    "low_discrimination": "Weak discrimination (below 30%) · 区分度偏低（低于30%）",
-    "negative_discrimination": (
-        "Negative discrimination: stronger learners do worse on it - check the key · "
-        "区分度为负：总分高的学员反而答错，请检查答案"
-    ),
-    "low_efficiency": "Low discriminative efficiency (below 15%) · 区分效率偏低（低于15%）",
-}
+FLAGS = ("very_hard", "very_easy", "low_discrimination", "negative_discrimination", "low_efficiency")
+# Each flag's meaning in both languages (the CLI's legend); pages show ``t("flag_" + flag, lang)``.
+FLAG_TEXT: dict[str, str] = {f: f"{t('flag_' + f, 'en')} · {t('flag_' + f, 'zh')}" for f in FLAGS}
 # Flags that mean the question is probably wrong, not just easy or hard.
 STRONG_FLAGS = frozenset({"negative_discrimination"})
 
 # Values closer together than this count as equal: marks are sums of floats (0.1 + 0.2 ...), and a
 # variance of 1e-33 from rounding must not turn into a correlation.
 _EPS = 1e-9
+
+
+class Note(str):
+    """Why a value is missing. As a string it reads "English · 中文" (the CLI and JSON print it);
+    ``text(lang)`` gives one language, and ``key`` is the same for every field one reason empties,
+    so a page can show the reason once."""
+
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, **values: object) -> Note:
+        note = super().__new__(cls, f"{t(key, 'en', **values)} · {t(key, 'zh', **values)}")
+        note.key, note.values = key, values
+        return note
+
+    def text(self, lang: str) -> str:
+        return t(self.key, lang, **self.values)
 
 
 class ResponseError(TrainerError, ValueError):
@@ -102,7 +113,7 @@ class QuestionStats:
     discrimination: float | None
     efficiency: float | None
     flags: tuple[str, ...] = ()  # keys of FLAG_TEXT
-    notes: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, Note] = field(default_factory=dict)
 
     @property
     def strong(self) -> bool:
@@ -121,7 +132,7 @@ class QuizStats:
     error_ratio: float | None
     standard_error: float | None
     warnings: tuple[str, ...] = ()
-    notes: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, Note] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -237,28 +248,22 @@ def analyse(responses: Iterable[Response | Sequence[Any]]) -> ItemAnalysis:
 
 def _question_stats(question: str, rows: list[Response], totals: Mapping[Hashable, float]) -> QuestionStats:
     n = len(rows)
-    notes: dict[str, str] = {}
+    notes: dict[str, Note] = {}
     fractions = [r.mark / r.max_mark for r in rows]
     facility = _clamp(100 * _mean(fractions), 0.0, 100.0)
     sd = discrimination = efficiency = None
     if n < 2:
-        why = f"only {n} attempt showed this question: needs at least 2 · 仅{n}次作答，至少需要2次"
+        why = Note("note_one_attempt", n=n)
         notes.update(sd=why, discrimination=why, efficiency=why)
     else:
         sd = 100 * _sd(fractions)
         marks = [r.mark for r in rows]
         rests = [totals[r.attempt] - r.mark for r in rows]
         if _constant(marks):
-            why = (
-                f"everyone scored the same on it ({facility:.0f}%), so it cannot tell stronger from weaker "
-                f"learners · 所有人得分相同（{facility:.0f}%），无法区分学员水平"
-            )
+            why = Note("note_same_score", facility=f"{facility:.0f}")
             notes.update(discrimination=why, efficiency=why)
         elif _constant(rests):
-            why = (
-                "the rest of the test scored the same for everyone (or there is no other question), so "
-                "there is nothing to correlate with · 其余题目得分人人相同（或没有其他题目），无法计算相关"
-            )
+            why = Note("note_constant_rest")
             notes.update(discrimination=why, efficiency=why)
         else:
             cov = _cov(marks, rests)
@@ -269,7 +274,7 @@ def _question_stats(question: str, rows: list[Response], totals: Mapping[Hashabl
             if covmax > 0:  # > 0 whenever neither list is constant (Chebyshev's sum inequality)
                 efficiency = min(100.0, 100 * cov / covmax)
             else:
-                notes["efficiency"] = "the maximum possible covariance is 0 · 最大可能协方差为0"
+                notes["efficiency"] = Note("note_covmax_zero")
     flags: list[str] = []
     if facility <= VERY_HARD_MAX:
         flags.append("very_hard")
@@ -289,7 +294,7 @@ def _quiz_stats(
     totals: Mapping[Hashable, float], maxima: Mapping[Hashable, float], per_question: Mapping[str, list[Response]]
 ) -> QuizStats:
     attempts, p = len(totals), len(per_question)
-    notes: dict[str, str] = {}
+    notes: dict[str, Note] = {}
     warnings: list[str] = []
     if attempts < MIN_ATTEMPTS:
         warnings.append(
@@ -298,7 +303,7 @@ def _quiz_stats(
             "不稳定，仅供参考"
         )
     if attempts == 0:
-        why = "no attempts · 没有作答记录"
+        why = Note("note_no_attempts")
         notes.update(mean=why, sd=why, alpha=why, error_ratio=why, standard_error=why)
         return QuizStats(0, p, None, None, None, None, None, tuple(warnings), notes)
 
@@ -307,24 +312,21 @@ def _quiz_stats(
     mean = _mean(percents)
     sd = alpha = error_ratio = standard_error = None
     if attempts < 2:
-        why = "needs at least 2 attempts · 至少需要2次作答"
+        why = Note("note_two_attempts")
         notes.update(sd=why, alpha=why, error_ratio=why, standard_error=why)
     else:
         sd = _sd(percents)
         complete = all(len(rows) == attempts for rows in per_question.values())
         if p < 2:
-            why = "needs at least 2 questions · 至少需要2道题"
+            why = Note("note_two_questions")
             notes.update(alpha=why, error_ratio=why, standard_error=why)
         elif not complete:
-            why = (
-                "attempts showed different questions (drawn at random): Cronbach's alpha needs every attempt "
-                "to answer the same questions · 各次作答的题目不同（随机抽题），内部一致性系数要求所有人答同样的题"
-            )
+            why = Note("note_random_questions")
             notes.update(alpha=why, error_ratio=why, standard_error=why)
         else:
             total_var = _var([totals[a] for a in keys])
             if total_var <= _EPS:
-                why = "every attempt has the same total · 所有作答总分相同"
+                why = Note("note_same_totals")
                 notes.update(alpha=why, error_ratio=why, standard_error=why)
             else:
                 item_var = math.fsum(_var([r.mark for r in rows]) for rows in per_question.values())

@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
+from courses.errors import ResponseError
 from courses.grading import Grade, draw_questions, grade, passed, present
 from courses.models import Catalog, Course, Module, Question, Text
 from knowledge.migrations import immediate
@@ -128,6 +129,9 @@ class ReviewItem:
     anchor: str | None
     lesson_title: Text | None
     kb_doc: str | None  # the knowledge-base document's file name
+    # The question was edited after the attempt (its type, options or key): the recorded score
+    # stands, and the current question cannot show what the learner picked then.
+    changed: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,10 +146,11 @@ class ModuleProgress:
     passed: bool
     unlocked: bool
     open_attempt: int | None
+    has_quiz: bool = True  # a module without questions is completed by reading alone
 
     @property
     def completed(self) -> bool:
-        return self.passed and self.lessons_read >= self.lessons_total
+        return (self.passed or not self.has_quiz) and self.lessons_read >= self.lessons_total
 
     @property
     def attempts_left(self) -> int | None:
@@ -163,8 +168,27 @@ class CourseProgress:
         return bool(self.modules) and all(m.completed for m in self.modules)
 
     @property
+    def lessons_read(self) -> int:
+        return sum(min(m.lessons_read, m.lessons_total) for m in self.modules)
+
+    @property
+    def lessons_total(self) -> int:
+        return sum(m.lessons_total for m in self.modules)
+
+    @property
+    def quizzes_passed(self) -> int:
+        return sum(m.passed for m in self.modules if m.has_quiz)
+
+    @property
+    def quizzes_total(self) -> int:
+        return sum(m.has_quiz for m in self.modules)
+
+    @property
     def share(self) -> float:
-        return sum(m.completed for m in self.modules) / len(self.modules) if self.modules else 0.0
+        """The progress bar: lessons read and quizzes passed, out of all lessons and quizzes. Counting
+        only completed modules left the bar at 0% through a whole module's work."""
+        total = self.lessons_total + self.quizzes_total
+        return (self.lessons_read + self.quizzes_passed) / total if total else 0.0
 
     def module(self, module_id: str) -> ModuleProgress:
         return next(m for m in self.modules if m.module == module_id)
@@ -267,9 +291,10 @@ class Learning:
                     passed=is_passed,
                     unlocked=previous_passed or not course.sequential,
                     open_attempt=open_row[0] if open_row else None,
+                    has_quiz=bool(module.questions),
                 )
             )
-            previous_passed = previous_passed and is_passed
+            previous_passed = previous_passed and (is_passed or not module.questions)
         return CourseProgress(course_id, username, tuple(modules))
 
     def _finished_graded(self, username: str, course_id: str, module_id: str) -> list[dict[str, Any]]:
@@ -482,14 +507,16 @@ class Learning:
                 continue
             q = shown.question
             lesson = module.lesson(q.lesson_id) if q.lesson_id else None
+            regraded, changed = _regrade(shown)
             items.append(
                 ReviewItem(
                     shown=shown,
-                    grade=grade(q, shown.response),
+                    grade=regraded,
                     lesson=q.lesson_id,
                     anchor=q.anchor,
                     lesson_title=lesson.title if lesson else None,
                     kb_doc=q.kb_doc_name,
+                    changed=changed,
                 )
             )
         return items
@@ -533,6 +560,20 @@ class Learning:
         return Certificate(r["code"], r["username"], r["name"], r["course"], r["issued_at"])
 
 
+def _regrade(shown: ShownQuestion) -> tuple[Grade, bool]:
+    """The review's grade and whether the question changed since it was answered: a stored answer
+    the current question cannot take (a choice question that was free text, an option id it no
+    longer has), or one that grades differently now (the key moved). Then the recorded score."""
+    try:
+        now = grade(shown.question, shown.response)
+    except ResponseError:
+        now = None
+    if now is not None and (shown.score is None or abs(now.score - shown.score) < 1e-9):
+        return now, False
+    score = float(shown.score or 0.0)
+    return Grade(score=score, max=shown.max_score, correct=score >= shown.max_score > 0), True
+
+
 def certificate_html(cert: Certificate, course_title: Text, lang: str) -> str:
     """A printable, self-contained certificate page; every value is HTML-escaped."""
     e = html.escape
@@ -560,6 +601,15 @@ def certificate_html(cert: Certificate, course_title: Text, lang: str) -> str:
         f"<p>GovMedia Academy · 政务新媒体学院</p><p>{e(verify)}: <span class=code>{e(cert.code)}</span></p>"
         "</div></body></html>"
     )
+
+
+def points(value: float | None) -> str:
+    """A score for people: at most two decimals, no trailing zeros ("4.33", "10", "0.5"); a dash
+    for no score. Partial credit is a fraction such as 1/3, which ``:g`` printed as 0.333333."""
+    if value is None:
+        return "—"
+    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _closed_message(status: str) -> str:

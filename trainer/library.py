@@ -10,9 +10,10 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.catalog import DocumentRecord
+from knowledge.catalog import ChunkRecord, DocumentRecord
 from knowledge.errors import KnowledgeError
 from knowledge.kb import IngestResult, KnowledgeBase, Progress
+from knowledge.loaders import load_bytes
 from knowledge.retrieval import Hit
 
 from .accounts import User, require_role
@@ -90,7 +91,7 @@ def filter_documents(
     kinds: Sequence[str] = (),
     languages: Sequence[str] = (),
 ) -> list[DocumentRecord]:
-    """The table's search box and filters: words match title or file name, case-insensitively."""
+    """The table's filters, and its search box on titles: words match title or file name, case-insensitively."""
     words = text.lower().split()
     return [
         d
@@ -99,6 +100,82 @@ def filter_documents(
         and (not languages or d.language in languages)
         and all(w in d.title.lower() or w in d.doc.lower() for w in words)
     ]
+
+
+# How many passages the content search asks the knowledge base for: enough to reach every document
+# of an office's library that uses the words, few enough to stay a single ordinary search.
+CONTENT_SEARCH_PASSAGES = 40
+
+
+@dataclass(frozen=True)
+class DocumentMatch:
+    record: DocumentRecord
+    by: str  # "title" (title or file name) or "content" (the knowledge base's search found its text)
+    passage: str = ""  # for a content match: the best passage's text
+
+
+def search_documents(
+    user: User,
+    kb: KnowledgeBase,
+    text: str = "",
+    kinds: Sequence[str] = (),
+    languages: Sequence[str] = (),
+) -> list[DocumentMatch]:
+    """The Library's search box: title and file-name matches first, then documents whose text the
+    knowledge base's own search finds (:meth:`KnowledgeBase.search`, the chat's hybrid search).
+
+    A content match needs a keyword hit (the words, or their translation, occur in the passage): the
+    dense side of the search always returns its nearest passages, so without that rule every search
+    would list documents that merely share a topic with the words.
+    """
+    docs = documents(user, kb)
+    filtered = filter_documents(docs, "", kinds, languages)
+    if not text.strip():
+        return [DocumentMatch(d, "title") for d in filtered]
+    by_title = filter_documents(filtered, text)
+    matches = [DocumentMatch(d, "title") for d in by_title]
+    seen = {d.doc for d in by_title}
+    allowed = {d.doc: d for d in filtered}
+    for hit in kb.search(text, k=CONTENT_SEARCH_PASSAGES):
+        if hit.doc in seen or hit.doc not in allowed or not any(s.startswith("lexical") for s in hit.sources):
+            continue
+        seen.add(hit.doc)
+        matches.append(DocumentMatch(allowed[hit.doc], "content", hit.text))
+    return matches
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """One document as the Library shows it: its record, its text page by page, its chunks as indexed."""
+
+    record: DocumentRecord
+    pages: tuple[str, ...]  # pages[0] is page 1
+    chunks: tuple[ChunkRecord, ...]
+    has_original: bool  # the uploaded file is in the data folder (download, text read from it)
+    text_from_chunks: bool = False  # no original: the pages were put together from the chunks
+
+
+def document_view(user: User, kb: KnowledgeBase, doc: str) -> DocumentView:
+    """Read-only: the catalogue's record and chunks, and the kept original read again for the text."""
+    require_role(user, *VIEWERS)
+    record = kb.document(doc)
+    chunks = tuple(kb.catalog.chunks_of(record.id))
+    path = kb.stored_file(record)
+    try:
+        loaded = load_bytes(record.doc, path.read_bytes())
+    except (OSError, KnowledgeError):
+        loaded = None
+    if loaded is not None:
+        count = max(record.pages, loaded.pages, 1)
+        pages = tuple(loaded.page_text(n) for n in range(1, count + 1))
+        return DocumentView(record, pages, chunks, has_original=True)
+    count = max([record.pages, 1, *(c.page for c in chunks)])
+    texts: list[list[str]] = [[] for _ in range(count)]
+    for chunk in chunks:
+        texts[max(chunk.page, 1) - 1].append(chunk.text)
+    return DocumentView(
+        record, tuple("\n".join(t) for t in texts), chunks, has_original=path.is_file(), text_from_chunks=True
+    )
 
 
 def upload(

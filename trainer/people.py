@@ -43,7 +43,8 @@ def add_user(
         password = secrets.token_urlsafe(12)
         while username.strip().lower() in password.lower():
             password = secrets.token_urlsafe(12)
-    user = accounts.create_user(username, password, role, name=name, department=department)
+    # Whoever added the account saw the password: its owner chooses their own at first sign-in.
+    user = accounts.create_user(username, password, role, name=name, department=department, must_change_password=True)
     return user, password
 
 

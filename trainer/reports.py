@@ -23,7 +23,7 @@ from courses.models import MultipleChoice, SingleChoice
 from .accounts import Accounts, User, require_role
 from .errors import TrainerError
 from .i18n import t
-from .itemstats import ItemAnalysis, OptionTable, Response, analyse, option_frequencies
+from .itemstats import ItemAnalysis, Note, OptionTable, Response, analyse, option_frequencies
 from .learning import EVERYONE, STAFF, Learning
 
 # Two questions whose e5 embeddings are at least this similar are one topic. e5-small's
@@ -94,24 +94,43 @@ class GradeRow:
         }
 
 
-def _learners(viewer: User, accounts: Accounts, group: str | None) -> list[User]:
+# ---------------------------------------------------------------------- who counts
+# Staff (trainers and admins) try quizzes and the chat while preparing a course: their attempts and
+# questions are left out of every learner statistic (gradebook, attempts, item analysis, usage) unless
+# the caller asks for them with ``include_staff=True`` (the Dashboard's one switch). Knowledge gaps
+# keep everyone's questions: a question the knowledge base cannot answer is a gap whoever asked it.
+_STAFF_SQL = "(SELECT lower(username) FROM users WHERE role IN ({}))".format(", ".join(f"'{r}'" for r in STAFF))
+
+
+def _not_staff(column: str = "username") -> str:
+    """An SQL condition: ``column`` is not the user name of a trainer or an admin (as app.db has them now)."""
+    return f"lower({column}) NOT IN {_STAFF_SQL}"
+
+
+def _learners(viewer: User, accounts: Accounts, group: str | None, include_staff: bool = False) -> list[User]:
     if viewer.role == "learner":
         return [viewer]
-    people = [u for u in accounts.users() if u.role == "learner"]
+    people = [u for u in accounts.users() if include_staff or u.role == "learner"]
     return [u for u in people if not group or u.department == group]
 
 
 def gradebook(
-    viewer: User, learning: Learning, accounts: Accounts, course_id: str, *, group: str | None = None
+    viewer: User,
+    learning: Learning,
+    accounts: Accounts,
+    course_id: str,
+    *,
+    group: str | None = None,
+    include_staff: bool = False,
 ) -> list[GradeRow]:
-    """Learners x modules. Overdue: the course was assigned with a due date that has passed and the
-    module is not completed."""
+    """Learners x modules (with ``include_staff``, trainers and admins too). Overdue: the course was
+    assigned with a due date that has passed and the module is not completed."""
     require_role(viewer, *EVERYONE)
     due_dates = assignments(viewer, learning.db)
     course = learning.catalog.course(course_id)
     rows = []
     today = _today().isoformat()
-    for person in _learners(viewer, accounts, group):
+    for person in _learners(viewer, accounts, group, include_staff):
         progress = learning.progress(viewer, course_id, person.username)
         due = due_dates.get((person.username.lower(), course_id))
         for module, state in zip(course.modules, progress.modules, strict=True):
@@ -140,13 +159,19 @@ def groups(viewer: User, accounts: Accounts) -> list[str]:
 
 # ---------------------------------------------------------------------- attempts
 def attempt_rows(
-    viewer: User, learning: Learning, course_id: str, *, username: str | None = None
+    viewer: User, learning: Learning, course_id: str, *, username: str | None = None, include_staff: bool = False
 ) -> list[dict[str, Any]]:
-    """One row per question of every attempt: what was shown, answered and scored."""
+    """One row per question of every attempt: what was shown, answered and scored. Without a
+    ``username``, staff attempts only with ``include_staff``."""
     require_role(viewer, *EVERYONE)
     if viewer.role == "learner":
         username = viewer.username
-    sql = "SELECT * FROM attempts WHERE course = ?" + (" AND username = ?" if username else "") + " ORDER BY id"
+    sql = "SELECT * FROM attempts WHERE course = ?"
+    if username:
+        sql += " AND username = ?"
+    elif not include_staff:
+        sql += " AND " + _not_staff()
+    sql += " ORDER BY id"
     params = [course_id, username] if username else [course_id]
     rows: list[dict[str, Any]] = []
     for a in learning.db.query(sql, params):
@@ -194,21 +219,24 @@ class ModuleAnalysis:
     options: dict[str, OptionTable] = field(default_factory=dict)  # question id -> distractor table
 
 
-def first_attempts(learning: Learning, course_id: str, module_id: str) -> list[int]:
+def first_attempts(learning: Learning, course_id: str, module_id: str, *, include_staff: bool = False) -> list[int]:
     """The first finished graded attempt of each learner: statistics on first attempts, as Moodle
     does by default, so that retakes by the weaker learners do not distort them."""
+    staff = "" if include_staff else " AND " + _not_staff()
     rows = learning.db.execute(
         "SELECT min(id) FROM attempts WHERE course = ? AND module = ? AND mode = 'graded' AND status != 'open'"
-        " GROUP BY username",
+        f"{staff} GROUP BY username",
         [course_id, module_id],
     ).fetchall()
     return sorted(r[0] for r in rows)
 
 
-def item_analysis(viewer: User, learning: Learning, course_id: str, module_id: str) -> ModuleAnalysis:
+def item_analysis(
+    viewer: User, learning: Learning, course_id: str, module_id: str, *, include_staff: bool = False
+) -> ModuleAnalysis:
     require_role(viewer, *STAFF)
     module = learning.catalog.module(course_id, module_id)
-    ids = first_attempts(learning, course_id, module_id)
+    ids = first_attempts(learning, course_id, module_id, include_staff=include_staff)
     if not ids:
         return ModuleAnalysis(module_id, None)
     marks = ",".join("?" * len(ids))
@@ -308,10 +336,17 @@ def gap_items(viewer: User, kb: Any, db: sqlite_utils.Database) -> list[GapItem]
         )
         for g in kb.catalog.gaps("open")
     ]
+    # A thumbs-down on an answer that was already a gap (related or not found) is the same question
+    # once: its reason joins the gap instead of making a second entry.
+    unanswered = {(i.question, i.asked_by.lower()): i for i in items}
     for row in db.query(
         "SELECT a.id, a.question, a.username, f.at, a.citations, f.reason, a.confidence FROM answer_feedback f"
         " JOIN asks a ON a.id = f.ask_id WHERE f.rating = -1 AND f.handled = 0 ORDER BY f.at"
     ):
+        same = unanswered.get((row["question"], row["username"].lower()))
+        if same is not None and row["confidence"] != "answered":
+            same.reason = same.reason or row["reason"]
+            continue
         cited = [c["doc"] for c in json.loads(row["citations"])]
         items.append(
             GapItem(
@@ -371,6 +406,12 @@ def mark_handled(viewer: User, kb: Any, db: sqlite_utils.Database, items: Iterab
     for item in items:
         if item.source == "thumbs_down":
             changed += db.execute("UPDATE answer_feedback SET handled = 1 WHERE ask_id = ?", [item.id]).rowcount
+        else:  # the thumbs-down that gap_items folded into this gap is handled with it
+            db.execute(
+                "UPDATE answer_feedback SET handled = 1 WHERE rating = -1 AND ask_id IN"
+                " (SELECT id FROM asks WHERE question = ? AND lower(username) = lower(?) AND confidence != 'answered')",
+                [item.question, item.asked_by],
+            )
     return int(changed)
 
 
@@ -383,31 +424,32 @@ def answer_gap(viewer: User, kb: Any, db: sqlite_utils.Database, cluster: GapClu
 
 
 # ---------------------------------------------------------------------- usage
-def usage(viewer: User, db: sqlite_utils.Database, *, days: int = 30) -> dict[str, Any]:
+def usage(viewer: User, db: sqlite_utils.Database, *, days: int = 30, include_staff: bool = False) -> dict[str, Any]:
     """Questions per day by outcome (answered / related / not found), active people per day, the
-    documents most cited by answers."""
+    documents most cited by answers; learners' use only unless ``include_staff``."""
     require_role(viewer, *STAFF)
     since = (_today() - dt.timedelta(days=days - 1)).isoformat()
+    staff = "" if include_staff else " AND " + _not_staff()
     per_day: dict[str, Counter[str]] = defaultdict(Counter)
     for day, confidence, count in db.execute(
-        "SELECT substr(at, 1, 10), confidence, count(*) FROM asks WHERE substr(at, 1, 10) >= ? GROUP BY 1, 2",
+        f"SELECT substr(at, 1, 10), confidence, count(*) FROM asks WHERE substr(at, 1, 10) >= ?{staff} GROUP BY 1, 2",
         [since],
     ).fetchall():
         per_day[day][confidence if confidence in OUTCOMES else "not_found"] += count
     active: dict[str, set[str]] = defaultdict(set)
     for day, user in db.execute(
-        "SELECT substr(at, 1, 10), username FROM asks WHERE substr(at, 1, 10) >= ?", [since]
+        f"SELECT substr(at, 1, 10), username FROM asks WHERE substr(at, 1, 10) >= ?{staff}", [since]
     ).fetchall():
         active[day].add(user.lower())
     for started, user in db.execute(
-        "SELECT started_at, username FROM attempts WHERE started_at >= ?",
+        f"SELECT started_at, username FROM attempts WHERE started_at >= ?{staff}",
         [dt.datetime.fromisoformat(since).replace(tzinfo=dt.UTC).timestamp()],
     ).fetchall():
         active[_ts(started)[:10]].add(user.lower())
     cited: Counter[str] = Counter()
     # Documents that answered: a related answer's passages are cited too, but confirm nothing.
     for (citations,) in db.execute(
-        "SELECT citations FROM asks WHERE substr(at, 1, 10) >= ? AND confidence = 'answered'", [since]
+        f"SELECT citations FROM asks WHERE substr(at, 1, 10) >= ? AND confidence = 'answered'{staff}", [since]
     ).fetchall():
         cited.update({c["doc"] for c in json.loads(citations)})
     all_days = [(_today() - dt.timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
@@ -455,6 +497,12 @@ def _cell(value: Any) -> Any:
     if isinstance(value, list | tuple | dict):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def distinct_notes(notes: Mapping[str, Note], lang: str) -> list[str]:
+    """Why values are missing, each reason once in ``lang`` (one reason often empties alpha, error
+    ratio and standard error together)."""
+    return list(dict.fromkeys(note.text(lang) if isinstance(note, Note) else str(note) for note in notes.values()))
 
 
 def item_rows(result: ModuleAnalysis) -> list[dict[str, Any]]:
