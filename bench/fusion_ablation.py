@@ -23,10 +23,13 @@ from knowledge.retrieval import DEFAULT_WEIGHTS, FusionWeights
 from knowledge.settings import Settings
 
 VARIANTS: dict[str, FusionWeights] = {
-    "default: z-dense + keywords": DEFAULT_WEIGHTS,
+    "default: z-dense + keywords + other language at 1/4": DEFAULT_WEIGHTS,
     "z-dense only": FusionWeights(lexical=0),
-    "keywords only": FusionWeights(dense=0),
-    "z-dense + keywords + glossary": FusionWeights(lexical_cross=1),
+    "keywords only": FusionWeights(dense=0, z_cross=0),
+    "default + glossary": FusionWeights(lexical_cross=1),
+    "z-dense + keywords (no other-language list)": FusionWeights(z_cross=0),
+    "z-dense + keywords + z-dense of the other language": FusionWeights(z_cross=1),
+    "z-dense + keywords + z-dense other language at half weight": FusionWeights(z_cross=0.5),
     "raw dense only": FusionWeights(z_dense=False, lexical=0, dense_cross=0),
     "raw dense + keywords": FusionWeights(z_dense=False, dense_cross=0),
     "raw dense + keywords + dense_cross": FusionWeights(z_dense=False),

@@ -57,7 +57,7 @@ TEXTS = {
         "related": "知识库中没有找到明确回答这个问题的内容。以下段落与问题相关，但不能确认就是答案，请核对原文：",
     },
     "en": {
-        "refusal": "Not found in the knowledge base: no document there answers this question.",
+        "refusal": "No document in the knowledge base answers this question.",
         "closest": "Closest documents:",
         "intro": "From the knowledge base:",
         "other_language": "(The supporting text is in Chinese and is quoted as written.)",
@@ -283,7 +283,7 @@ def answer_stream(
         yield result
         return
     if chat_model is not None:
-        yield from _llm_answer(chat_model, question, query, found, language)
+        yield from _llm_answer(kb, chat_model, question, query, found, language, asked_by)
         return
     text, citations = compose_extractive(question, hits, found.chosen)
     result = Answer(
@@ -299,7 +299,9 @@ def _faq_answer(question: str, query: str, faq: dict[str, Any], language: str) -
     return Answer(question, text, True, (citation,), "faq", language, query, support=1.0)
 
 
-def _llm_answer(chat_model: Any, question: str, query: str, found: Assessment, language: str) -> Iterator[str | Answer]:
+def _llm_answer(
+    kb: KnowledgeBase, chat_model: Any, question: str, query: str, found: Assessment, language: str, asked_by: str
+) -> Iterator[str | Answer]:
     from . import llm
 
     hits = found.hits
@@ -317,6 +319,8 @@ def _llm_answer(chat_model: Any, question: str, query: str, found: Assessment, l
     reply = "".join(pieces)
     if llm.is_refusal(reply):
         text, closest = refusal(question, hits)
+        # the model read the passages and found no answer: a gap like any other refusal
+        kb.catalog.record_gap(question, query, language, [d for d, _ in closest], found.support, asked_by, "not_found")
         yield Answer(
             question, text, False, (), "llm", language, query, closest, support=found.support, hits=tuple(hits)
         )

@@ -336,7 +336,8 @@ def cmd_gaps(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         print(json.dumps(gaps, ensure_ascii=False, indent=2))
         return 0
     for gap in gaps:
-        print(f"{gap['asked_at']}  {gap['question']}  (closest: {', '.join(gap['closest']) or '-'})")
+        outcome = gap.get("confidence") or "not_found"
+        print(f"{gap['asked_at']}  [{outcome}]  {gap['question']}  (closest: {', '.join(gap['closest']) or '-'})")
     print(f"{len(gaps)} open knowledge gaps")
     return 0
 

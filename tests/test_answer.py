@@ -87,7 +87,7 @@ def test_refusal_in_the_question_language_is_recorded_as_a_gap(corpus: Knowledge
     assert not zh.grounded and zh.confidence in {"related", "not_found"} and zh.text.startswith("知识库中没有")
     en = answer(corpus, "What is the fee for a Douyin blue-V certification?")
     assert not en.grounded and en.confidence in {"related", "not_found"}
-    assert en.text.startswith(("Not found in the knowledge base", "No passage in the knowledge base"))
+    assert en.text.startswith(("No document in the knowledge base", "No passage in the knowledge base"))
     assert en.closest and en.closest[0][0] in {"review.pdf", "replies.md", "security.md", "contractor.md"}
     gaps = corpus.catalog.gaps()
     assert [g["question"] for g in gaps] == [
@@ -161,10 +161,15 @@ def test_llm_streams_pieces(corpus: KnowledgeBase):
 
 
 def test_llm_refusal_marker_becomes_a_refusal(corpus: KnowledgeBase):
+    question = "How fast do we answer ordinary questions from the public?"
+    before = sum(1 for g in corpus.catalog.gaps() if g["question"] == question)
     with StubLLM() as stub:
         stub.reply = REFUSAL_MARKER
-        result = answer(corpus, "How fast do we answer ordinary questions from the public?", chat_model=_model(stub))
-    assert not result.grounded and result.text.startswith("Not found")
+        result = answer(corpus, question, chat_model=_model(stub))
+    assert not result.grounded and result.text.startswith("No document in the knowledge base")
+    assert result.confidence == "not_found"
+    # recorded as a knowledge gap, like any refusal
+    assert sum(1 for g in corpus.catalog.gaps() if g["question"] == question) == before + 1
 
 
 def test_llm_unreachable_falls_back_with_notice(corpus: KnowledgeBase):
