@@ -113,6 +113,10 @@ def smaller_headings(markdown: str) -> str:
     return re.sub(r"^(#{1,4}) ", r"\1## ", markdown, flags=re.MULTILINE)
 
 
+def _index_of(value: object, n: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < n
+
+
 def show_lessons(module: Module) -> None:
     """One lesson at a time, with previous / next and its reading mark. The position is kept per
     module in the session (the lesson picker's own state is dropped while another module shows);
@@ -122,9 +126,11 @@ def show_lessons(module: Module) -> None:
         return
     read = learning.lessons_read(user, user.username, course.id, module.id)
     pos_key, pick_key = f"lesson_pos:{course.id}:{module.id}", f"lesson_pick:{course.id}:{module.id}"
-    if not 0 <= st.session_state.get(pos_key, -1) < len(lessons):
+    # A position that is not a lesson's index (none yet, a module with fewer lessons since, or a
+    # value the browser sent back in another form) starts at the first unread lesson.
+    if not _index_of(st.session_state.get(pos_key), len(lessons)):
         st.session_state[pos_key] = next((i for i, x in enumerate(lessons) if x.id not in read), 0)
-    if not 0 <= st.session_state.get(pick_key, -1) < len(lessons):
+    if not _index_of(st.session_state.get(pick_key), len(lessons)):
         st.session_state[pick_key] = st.session_state[pos_key]
 
     def go(to: int) -> None:

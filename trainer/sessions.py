@@ -23,11 +23,14 @@ from typing import Any
 
 import sqlite_utils
 
-from .errors import TrainerError
+from .errors import StorageProblem, TrainerError
 
 COOKIE_NAME = "govmedia_session"
 TOKEN_BYTES = 32
 TICKET_TTL_S = 60.0
+# The idle clock is restarted at most this often: a write on every script run would make every click
+# wait for app.db's write lock (30 users at once), and a minute is nothing against an idle limit.
+TOUCH_EVERY_S = 60.0
 
 
 class SessionExpired(TrainerError):
@@ -87,10 +90,16 @@ class Sessions:
             return None
         now = self.clock()
         if now - float(row[1]) > idle_minutes * 60:
-            self.db.execute("DELETE FROM sessions WHERE token_hash = ?", [key])
+            try:
+                self.db.execute("DELETE FROM sessions WHERE token_hash = ?", [key])
+            except StorageProblem:
+                pass  # app.db is busy: the row is expired either way, prune() removes it later
             raise SessionExpired("You were signed out after a period of inactivity · 长时间未操作，已自动退出登录")
-        if touch:
-            self.db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [now, key])
+        if touch and now - float(row[1]) >= min(TOUCH_EVERY_S, idle_minutes * 60 / 10):
+            try:
+                self.db.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", [now, key])
+            except StorageProblem:
+                pass  # app.db is busy (a long write elsewhere): the session stays valid, the page says the rest
         return str(row[0])
 
     def revoke(self, token: str) -> None:
