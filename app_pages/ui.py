@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import string
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from knowledge.settings import Settings
 from trainer.accounts import Accounts, User, require_role
 from trainer.asklog import AskLog
 from trainer.db import open_db
-from trainer.errors import PermissionDenied
+from trainer.errors import PermissionDenied, StorageProblem
 from trainer.i18n import one_language, preferred_language, t
 from trainer.learning import Learning
 from trainer.sessions import COOKIE_NAME, SessionExpired, Sessions
@@ -160,14 +161,38 @@ def _cookie_token() -> str:
     return value if isinstance(value, str) else ""  # AppTest's stand-in client gives no strings
 
 
+_PRUNED = [0.0]  # when this process last forgot unusable sessions
+
+
+def _prune_now_and_then(sessions: Sessions) -> None:
+    """Rows nobody can use any more, forgotten at most every ten minutes: housekeeping that must
+    neither queue every sign-in behind a write nor fail one when app.db is busy."""
+    now = time.time()
+    if now - _PRUNED[0] < 600:
+        return
+    _PRUNED[0] = now
+    try:
+        sessions.prune(services().settings.idle_minutes)
+    except StorageProblem:
+        _PRUNED[0] = 0.0
+
+
+def _retry_busy(write: Callable[[], str]) -> str:
+    """A sign-in write, tried once more when app.db was busy (many people signing in at once)."""
+    try:
+        return write()
+    except StorageProblem:
+        return write()
+
+
 def sign_in(user: User) -> None:
     """A new server-side session for this tab, and a one-time ticket the browser trades for the
     session cookie (:func:`sync_cookie`), so reloads and links stay signed in."""
     sessions = _sessions()
-    sessions.prune(services().settings.idle_minutes)  # rows nobody can use any more
-    token = sessions.create(user.username)
+    _prune_now_and_then(sessions)
+    token = _retry_busy(lambda: sessions.create(user.username))
     st.session_state["auth"] = {"username": user.username, "token": token}
-    st.session_state["cookie_ticket"] = sessions.issue_ticket(token)
+    st.session_state["cookie_ticket"] = _retry_busy(lambda: sessions.issue_ticket(token))
     st.session_state.pop("cookie_gone", None)
     st.session_state.pop("lang", None)  # take the user's saved language
 

@@ -147,7 +147,7 @@ def test_learner_reads_orders_practises_takes_a_timed_quiz_and_reviews_it(course
     timer.wait_for()
     page.get_by_text("Three", exact=True).click()
     before = timer.inner_text()
-    eventually(lambda: timer.inner_text() != before, "the countdown to tick", timeout_s=10)
+    eventually(lambda: timer.inner_text() != before, "the countdown to tick", timeout_s=25)
     assert page.get_by_role("radio", name="Three").is_checked()  # the ticks kept the answer in the form
     page.get_by_role("button", name="Submit the quiz").scroll_into_view_if_needed()
     box = timer.bounding_box()
