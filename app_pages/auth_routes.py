@@ -24,7 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from knowledge.settings import Settings
-from trainer.db import open_db
+from trainer.db import shared_db
 from trainer.sessions import COOKIE_NAME, Sessions
 
 SESSION_PATH = "/auth/session"
@@ -33,7 +33,7 @@ SIGN_OUT_PATH = "/auth/sign-out"
 
 @functools.cache
 def _sessions(app_db: str) -> Sessions:
-    return Sessions(open_db(Path(app_db)))  # one connection per process, shared like the pages' one
+    return Sessions(shared_db(Path(app_db)))  # the pages' own connection
 
 
 def sessions() -> Sessions:

@@ -28,7 +28,7 @@ from knowledge.llm import make_chat_model
 from knowledge.settings import Settings
 from trainer.accounts import Accounts, User, require_role
 from trainer.asklog import AskLog
-from trainer.db import open_db
+from trainer.db import open_db, shared_db
 from trainer.errors import PermissionDenied, StorageProblem
 from trainer.i18n import one_language, preferred_language, t
 from trainer.learning import Learning
@@ -51,7 +51,7 @@ def _services(data_dir: str) -> Services:
     """Created once per process and data folder: models, Chroma client and database handles."""
     settings = Settings.from_env()
     kb = KnowledgeBase(settings)
-    db = open_db(settings.app_db)
+    db = shared_db(settings.app_db)  # the same connection the cookie routes use
     warm = threading.Event()
 
     def load() -> None:

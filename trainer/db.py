@@ -258,6 +258,21 @@ class SharedDatabase(sqlite_utils.Database):
         return (row for row in rows)
 
 
+_SHARED: dict[str, sqlite_utils.Database] = {}
+_SHARED_GUARD = threading.Lock()
+
+
+def shared_db(path: Path) -> sqlite_utils.Database:
+    """The app process's one connection to the app database at ``path``, for the pages and the
+    cookie routes alike: two connections writing the same file made one wait on the other's
+    write lock (a sign-in's ticket exchange timed out with 30 people signing in at once)."""
+    key = str(path.resolve())
+    with _SHARED_GUARD:
+        if key not in _SHARED:
+            _SHARED[key] = open_db(path)
+        return _SHARED[key]
+
+
 def open_db(path: Path) -> sqlite_utils.Database:
     """Open (creating and migrating if needed) the app database at ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
