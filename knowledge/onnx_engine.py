@@ -166,6 +166,28 @@ def cached_export(model_dir: Path, variant: str, cache_dir: Path | None = None) 
     return target
 
 
+
+def cpu_session(path: Path, threads: int | None, *, other_engine: str) -> Any:
+    """An onnxruntime session for an exported model on the CPU, ``threads`` intra-op threads
+    (OMP_NUM_THREADS when not given); ``other_engine`` is the engine the error suggests instead."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    if threads is None and os.environ.get("OMP_NUM_THREADS", "").isdigit():
+        threads = int(os.environ["OMP_NUM_THREADS"])
+    if threads:
+        options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Spinning worker threads slow the other core's work (see OMP_WAIT_POLICY in embeddings.py).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise EmbeddingError(
+            f"Cannot load the ONNX export {path}: {exc} - delete that folder to export again, "
+            f"or set APP_EMBEDDING_ENGINE={other_engine}"
+        ) from exc
+
 class OnnxEmbedder:
     """A sentence-transformers model folder run by onnxruntime; same interface as the torch one."""
 
@@ -180,7 +202,7 @@ class OnnxEmbedder:
         batch_size: int = 2,
     ) -> None:
         try:
-            import onnxruntime as ort
+            import onnxruntime  # noqa: F401  (only checked here: a clear message when it is missing)
             from tokenizers import Tokenizer
         except ImportError as exc:  # pragma: no cover - installed by the setup script
             raise EmbeddingError(
@@ -204,21 +226,7 @@ class OnnxEmbedder:
         pad_id = self._encoder.token_to_id("[PAD]")
         self._encoder.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
 
-        options = ort.SessionOptions()
-        if threads is None and os.environ.get("OMP_NUM_THREADS", "").isdigit():
-            threads = int(os.environ["OMP_NUM_THREADS"])
-        if threads:
-            options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        # Spinning worker threads slow the other core's work (see OMP_WAIT_POLICY in embeddings.py).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-        except Exception as exc:
-            raise EmbeddingError(
-                f"Cannot load the ONNX export {self.path}: {exc} - delete that folder to export again, "
-                "or set APP_EMBEDDING_ENGINE=torch"
-            ) from exc
+        self._session = cpu_session(self.path, threads, other_engine="torch")
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.dim = int(self._session.get_outputs()[0].shape[-1])
         # Small inner batches measured fastest on onnxruntime here (1-4 alike, 8 and up slower:
