@@ -26,10 +26,11 @@ from knowledge.answer import Citation
 from knowledge.kb import KnowledgeBase
 from knowledge.llm import make_chat_model
 from knowledge.settings import Settings
+from trainer import people
 from trainer.accounts import Accounts, User, require_role
 from trainer.asklog import AskLog
 from trainer.db import open_db, shared_db
-from trainer.errors import PermissionDenied, StorageProblem
+from trainer.errors import PermissionDenied, StorageProblem, TrainerError
 from trainer.i18n import one_language, preferred_language, t
 from trainer.learning import Learning
 from trainer.sessions import COOKIE_NAME, SessionExpired, Sessions
@@ -286,6 +287,34 @@ def still(svc: Services, user: User, *roles: str) -> User:
     the page - the check must see the account as it is then, not the page's copy of it.
     """
     return require_role(svc.accounts.find(user.username), *roles)
+
+
+def password_form(svc: Services, user: User, key: str, *, handed_over: bool) -> bool:
+    """The change-your-password form of My account and of the forced first sign-in; True once changed.
+
+    ``handed_over``: the old password is the one an administrator gave out, so the new one must differ
+    from it. A change ends every session of the user, this one too: this tab is signed in again here,
+    and the caller shows what comes next (the forced page reruns into the app).
+    """
+    with st.form(key, clear_on_submit=True):
+        old = st.text_input(tr("password_handed_over" if handed_over else "current_password"), type="password")
+        new = st.text_input(tr("new_password"), type="password", help=tr("password_rules"))
+        again = st.text_input(tr("password_again"), type="password")
+        if not st.form_submit_button(tr("save"), type="primary" if handed_over else "secondary"):
+            return False
+        if new != again:
+            st.error(tr("passwords_differ"))
+            return False
+        if handed_over and new == old:
+            st.error(tr("password_same_as_given"))
+            return False
+        try:
+            people.change_own_password(user, svc.accounts, old, new)
+        except TrainerError as exc:
+            st.error(error_text(exc))
+            return False
+    sign_in(svc.accounts.get(user.username))
+    return True
 
 
 # ---------------------------------------------------------------------- safe text

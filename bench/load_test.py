@@ -76,6 +76,7 @@ class UserRun:
     sent: int = 0  # questions sent (Enter pressed)
     answered: int = 0  # answers rendered
     answer_s: list[float] = field(default_factory=list)
+    step: str = "signed in"  # what the user was doing last (named when the run is cut off)
     quiz_started: bool = False
     quiz_clicked: bool = False  # "Submit the quiz" clicked
     quiz_submitted: bool = False  # and the result page seen
@@ -170,6 +171,7 @@ async def ask(page: Any, plan: Plan, question: str, run: UserRun, *, timed: bool
     box = page.get_by_placeholder(t("ask_placeholder", plan.lang))
     await box.fill(question)
     before = run.answered
+    run.step = f"waiting for answer {before + 1}"
     start = time.perf_counter()
     await box.press("Enter")
     run.sent += 1
@@ -185,24 +187,31 @@ async def take_quiz(page: Any, plan: Plan, run: UserRun) -> None:
     """Start the first module's graded quiz, answer every single-choice and true/false question with
     its first option, submit (the rest unanswered) and wait for the result page."""
     L = plan.lang
+    run.step = "opening Courses"
     await page.get_by_role("link", name=t("page_courses", L), exact=True).click()
+    run.step = "opening the quiz tab"
     await page.get_by_role("tab", name=t("tab_quiz", L)).click()
+    run.step = "starting the graded quiz"
     await page.get_by_role("button", name=t("start_graded", L)).click()
     run.quiz_started = True
     submit = page.get_by_role("button", name=t("submit_quiz", L))
     await submit.wait_for()
+    run.step = "answering the quiz"
     groups = page.locator("[data-testid=stForm] [data-testid=stRadio]")
     for k in range(await groups.count()):
         await groups.nth(k).locator("[role=radiogroup] label").first.click()
         run.quiz_answered += 1
     start = time.perf_counter()
+    run.step = "submitting the quiz"
     await submit.click()
     run.quiz_clicked = True
     back = page.get_by_role("button", name=t("back_to_module", L))
     anyway = page.get_by_role("button", name=t("submit_anyway", L))
     await back.or_(anyway).first.wait_for()
     if await anyway.count():  # a question the radios did not cover (ordering, text) is left open
+        run.step = "confirming the submission"
         await anyway.click()
+    run.step = "waiting for the result page"
     await back.wait_for()
     run.quiz_submit_s = time.perf_counter() - start
     run.quiz_submitted = True
@@ -265,15 +274,16 @@ async def drive(
     spread_s: float = 3.0,
     action_timeout_s: float = 300,
     timeout_s: float = 900,
-    contexts: str = "language",
+    contexts: str = "user",
     screenshots: Path | None = None,
 ) -> tuple[UserRun | None, list[UserRun], float]:
     """The solo baseline (if any), then every plan at once; returns the runs and the crowd's wall time.
     After ``timeout_s`` the users still busy are stopped and recorded as errors.
 
-    ``contexts="user"``: a browser context (own cache and cookies) per user; ``"language"``: one per
-    interface language, each user in a tab of its own. The server sees one session per tab either way
-    (sign-in lives in the session), and the shared cache halves the browsers' CPU on a small machine."""
+    ``contexts="user"``: a browser context (own cache and cookies) per user, as people at their own
+    computers; ``"language"``: one per interface language, each user in a tab of its own, which saves
+    browser CPU but shares the sign-in cookie: a tab that loads after another tab of its context signed in
+    opens signed in as that user (a reload or a second tab stays signed in), so its own sign-in fails."""
     from playwright.async_api import async_playwright
 
     deadline = time.perf_counter() + timeout_s
@@ -337,13 +347,13 @@ async def drive(
                 if not job.done():
                     job.cancel()
                     run.cut_off = True
-                    run.errors.append(f"not done in {timeout_s:.0f} s ({run.answered} answers)")
+                    run.errors.append(f"not done in {timeout_s:.0f} s ({run.answered} answers; {run.step})")
             wall = time.perf_counter() - started
             pages = [o.result() if o.done() and not o.cancelled() and not o.exception() else None for o in opening]
             if screenshots is not None:
                 screenshots.mkdir(parents=True, exist_ok=True)
-                for plan, page in list(zip(plans, pages, strict=True))[:2]:
-                    if page is not None:
+                for k, (plan, page) in enumerate(zip(plans, pages, strict=True)):
+                    if page is not None and (k < 2 or runs[k].cut_off or runs[k].errors):  # two, and any stuck
                         await page.screenshot(path=str(screenshots / f"load-{plan.username}.png"), full_page=True)
             return solo_run, runs, wall
         finally:
@@ -496,7 +506,7 @@ def run_load(
     spread_s: float = 3.0,
     timeout_s: float = 900,
     action_timeout_s: float = 300,
-    contexts: str = "language",
+    contexts: str = "user",
     screenshots: Path | None = None,
 ) -> LoadResult:
     """Prepare ``workdir/data``, serve it from one streamlit process, drive ``users`` browsers at once
@@ -574,7 +584,7 @@ def main() -> int:
     parser.add_argument("--spread", type=float, default=3.0, help="seconds over which the users start asking")
     parser.add_argument("--timeout", type=float, default=900, help="bound on the browser part, seconds")
     parser.add_argument(
-        "--contexts", choices=["language", "user"], default="language", help="a browser context per language or user"
+        "--contexts", choices=["language", "user"], default="user", help="a browser context per language or user"
     )
     parser.add_argument("--keep", type=Path, help="work here (must not exist) instead of a temporary folder")
     parser.add_argument("--out", type=Path, default=RESULTS / "load.json")

@@ -96,6 +96,17 @@ def new_tab(context, timeout_ms: float = 60_000):  # type: ignore[no-untyped-def
     return tab
 
 
+@contextmanager
+def browser_tab(locale: str = "en-US", height: int = 900, timeout_ms: float = 60_000) -> Iterator:  # type: ignore[type-arg]
+    """One tab in a fresh browser (its own cookies), for a test that plays one person."""
+    with chromium() as browser:
+        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": height})
+        try:
+            yield new_tab(context, timeout_ms)
+        finally:
+            context.close()
+
+
 def fill_sign_in(tab, username: str, password: str, *, lang: str = "en") -> None:  # type: ignore[no-untyped-def]
     """Fill and submit the app's sign-in form (labels in the interface language ``lang``)."""
     labels = {"en": ("User name", "Password", "Sign in"), "zh": ("用户名", "密码", "登录")}[lang]

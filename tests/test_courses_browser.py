@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, run_app
+from tests.browser import browser_tab, run_app
 from tests.conftest import ARTIFACTS
 from tests.coursemaker import make_course
 from tests.test_app_courses import extend_course
@@ -35,19 +35,8 @@ def course_server(clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 @pytest.fixture
 def page():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/setup.sh --dev (the test command does)"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 1000})
-        tab = context.new_page()
-        tab.set_default_timeout(60_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
+    with browser_tab(height=1000) as tab:
+        yield tab
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

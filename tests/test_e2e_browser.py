@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests import outcomes
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, app_server, run_app
+from tests.browser import app_server, browser_tab, run_app
 from tests.conftest import ARTIFACTS
 from tests.filemakers import make_pdf
 from trainer.accounts import Accounts
@@ -33,23 +33,8 @@ def server(clean_env: Path) -> Iterator[str]:
 
 @pytest.fixture
 def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/setup.sh --dev (the test command does)"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-        )
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(90_000)  # the first question may wait for the model to load
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    with browser_tab(timeout_ms=90_000) as tab:  # the first question may wait for the model to load
+        yield tab
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -13,16 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import browser_tab, run_app
 from tests.conftest import ARTIFACTS
 from trainer.accounts import Accounts
 from trainer.db import open_db
-
-try:  # the shared browser helpers (they moved out of the end-to-end test file)
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, run_app
-except ImportError:  # pragma: no cover - before that move
-    from tests.test_e2e_browser import CHROMIUM, run_app  # type: ignore[attr-defined,no-redef]
-
-    CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 PASSWORD = "correct horse battery"
 STAFF_PAGES = {  # url path -> text only that page shows
@@ -51,19 +45,8 @@ def server(clean_env: Path, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def page() -> Iterator:  # type: ignore[type-arg]
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Chromium is missing: run scripts/setup.sh --dev (the test command does)"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-        tab = context.new_page()
-        tab.set_default_timeout(60_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
+    with browser_tab() as tab:
+        yield tab
 
 
 def no_page_not_found(tab) -> None:  # type: ignore[no-untyped-def]
