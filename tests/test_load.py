@@ -82,7 +82,7 @@ def test_thirty_users_at_once_in_real_browsers(tmp_path: Path, e5):  # type: ign
     docs = [s.split("/")[-1] for s in SAMPLES]
     result = run_load(
         tmp_path / "load", users=USERS, questions=1, solo_questions=0, samples=SAMPLES, pool=question_pool(docs),
-        embedder=e5, stagger_s=0.3, spread_s=1.0, timeout_s=420, action_timeout_s=240, screenshots=ARTIFACTS,
+        embedder=e5, stagger_s=0.3, spread_s=1.0, timeout_s=600, action_timeout_s=240, screenshots=ARTIFACTS,
     )  # fmt: skip
     assert result.ok, result.problems()
     assert result.questions_sent == result.answers_rendered == USERS
