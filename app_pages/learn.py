@@ -10,8 +10,11 @@ anything typed by a learner is shown escaped.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 import math
 import re
+import secrets
 from typing import Any
 
 import streamlit as st
@@ -354,34 +357,54 @@ def show_practice(attempt: Attempt) -> None:
         st.rerun()
 
 
-# The countdown reruns every TICK_S seconds, and every second in its last FINAL_S: a rerun a second
-# for every learner in a quiz (30 at once in bench/load_test.py) starved the server and the browsers.
-TICK_S, FINAL_S = 10, 120
+# The countdown ticks in the browser: a server rerun per tick for every learner in a quiz (30 at once
+# in bench/load_test.py) loaded the server, and a tick landing as a learner pressed Submit could take
+# the click with it. The server reruns the page once, when the deadline and the grace period have
+# passed, so that the engine closes the attempt; until then the deadline is checked on every save.
+_TIMER_JS = """<div id="{id}" class="gm-timer">{text}</div><script>(() => {{
+  const box = document.getElementById({id_js}); if (!box) return;
+  const end = Date.now() + {left_ms}, left = box.querySelector(".gm-left");
+  const timer = setInterval(() => {{
+    if (!box.isConnected) {{ clearInterval(timer); return; }}
+    const s = Math.ceil((end - Date.now()) / 1000);
+    if (s <= 0) {{ box.textContent = {up_js}; box.className = "gm-timer gm-up"; clearInterval(timer); return; }}
+    left.textContent = Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0");
+    if (s < 60 && !box.classList.contains("gm-short")) {{
+      box.classList.add("gm-short"); box.append(" " + {short_js});
+    }}
+  }}, 1000);
+}})();</script>"""
 
 
 def countdown(deadline: float) -> None:
-    """The time left in a fragment: only this line reruns, so the form keeps what the learner has
-    filled in. The server's deadline decides; when it (and the grace period) has passed, the whole
-    page reruns and the engine closes the attempt."""
+    """The time left, counted down in the browser so the form keeps what the learner has filled in;
+    the server's deadline decides."""
+    left = deadline - learning.clock()
     ends = dt.datetime.fromtimestamp(deadline).strftime("%H:%M")
-    final = deadline - learning.clock() <= FINAL_S
+    minutes, seconds = divmod(max(0, math.ceil(left)), 60)
+    # Only our own strings and numbers go in, escaped for HTML and for the script.
+    text = html.escape(ui.tr("time_left", left="\x00", at=ends)).replace(
+        "\x00", f'<span class="gm-left">{minutes}:{seconds:02d}</span>'
+    )
+    box = f"gm-timer-{secrets.token_hex(4)}"  # a new element each run: its script runs afresh
+    st.html(
+        _TIMER_JS.format(
+            id=box,
+            id_js=json.dumps(box),
+            text=text,
+            left_ms=int(left * 1000),
+            up_js=json.dumps(ui.tr("time_up")),
+            short_js=json.dumps(ui.tr("time_short")),
+        ),  # fmt: skip
+        unsafe_allow_javascript=True,
+    )
 
-    @st.fragment(run_every=1 if final else TICK_S)
-    def tick() -> None:
-        left = deadline - learning.clock()
-        if left <= -GRACE_S or (not final and left <= FINAL_S):
-            st.rerun(scope="app")  # closed, or the last minutes: tick every second from here
-        if left <= 0:
-            st.warning(ui.tr("time_up"), icon=":material/timer_off:")
-            return
-        minutes, seconds = divmod(math.ceil(left), 60)
-        text = ui.tr("time_left", left=f"{minutes}:{seconds:02d}", at=ends)
-        if left < 60:
-            st.warning(f"{text} {ui.tr('time_short')}", icon=":material/timer:")
-        else:
-            st.markdown(f":material/timer: {text}")
+    @st.fragment(run_every=max(1.0, left + GRACE_S + 1))
+    def close_when_due() -> None:
+        if deadline - learning.clock() <= -GRACE_S:
+            st.rerun(scope="app")  # the engine closes the attempt and the page shows the result
 
-    tick()
+    close_when_due()
 
 
 def show_graded(attempt: Attempt) -> None:
@@ -392,7 +415,8 @@ def show_graded(attempt: Attempt) -> None:
         st.html(
             "<style>.st-key-quiz_timer {position: fixed; top: 4rem; right: 1.5rem; z-index: 999;"
             " width: auto; max-width: 22rem; padding: 0.5rem 0.75rem; border-radius: 0.5rem;"
-            " background: var(--background-color, white); box-shadow: 0 1px 6px rgba(0, 0, 0, 0.2)}</style>"
+            " background: var(--background-color, white); box-shadow: 0 1px 6px rgba(0, 0, 0, 0.2)}"
+            " .gm-timer.gm-short, .gm-timer.gm-up {color: #b45309; font-weight: 600}</style>"
         )
         with st.container(key="quiz_timer"):
             countdown(attempt.deadline)

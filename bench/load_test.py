@@ -88,6 +88,8 @@ class UserRun:
     began: float = 0.0  # perf_counter when the user's work (after sign-in) began
     ended: float = 0.0
     spans: list[tuple[float, float]] = field(default_factory=list)  # each question, sent -> rendered
+    repeated_clicks: list[str] = field(default_factory=list)  # clicks made again after no response
+    sockets: list[str] = field(default_factory=list)  # the page's websockets: "open", then "closed" (reconnects)
 
 
 def question_pool(docs: Sequence[str] | None = None) -> list[str]:
@@ -198,16 +200,25 @@ async def take_quiz(page: Any, plan: Plan, run: UserRun) -> None:
     await submit.wait_for()
     run.step = "answering the quiz"
     groups = page.locator("[data-testid=stForm] [data-testid=stRadio]")
-    for k in range(await groups.count()):
-        await groups.nth(k).locator("[role=radiogroup] label").first.click()
-        run.quiz_answered += 1
-    start = time.perf_counter()
-    run.step = "submitting the quiz"
-    await submit.click()
-    run.quiz_clicked = True
     back = page.get_by_role("button", name=t("back_to_module", L))
     anyway = page.get_by_role("button", name=t("submit_anyway", L))
-    await back.or_(anyway).first.wait_for()
+    start = time.perf_counter()
+    for attempt in range(2):
+        run.quiz_answered = 0
+        for k in range(await groups.count()):
+            await groups.nth(k).locator("[role=radiogroup] label").first.click()
+            run.quiz_answered += 1
+        run.step = "submitting the quiz"
+        await submit.click()
+        run.quiz_clicked = True
+        try:  # a click the page never answers is made once more, as a person would (and counted)
+            await back.or_(anyway).first.wait_for(timeout=NO_RESPONSE_S * 1000 if attempt == 0 else None)
+            break
+        except Exception:
+            if attempt or not await submit.count():
+                raise
+            run.repeated_clicks.append(f"submit (websockets {run.sockets})")
+            say(f"{run.username}: no response to Submit in {NO_RESPONSE_S} s; clicking again")
     if await anyway.count():  # a question the radios did not cover (ordering, text) is left open
         run.step = "confirming the submission"
         await anyway.click()
@@ -233,6 +244,7 @@ async def page_problems(page: Any) -> list[str]:
 
 
 T0 = time.perf_counter()
+NO_RESPONSE_S = 120  # a click with no answer from the page this long is made again
 
 
 def say(message: str) -> None:
@@ -255,7 +267,9 @@ async def work(page: Any, plan: Plan, run: UserRun, *, delay_s: float = 0.0) -> 
             run.page_problems += await page_problems(page)
         say(f"{plan.username} done: {run.answered} answers, quiz {'submitted' if run.quiz_submitted else '-'}")
     except Exception as exc:  # a timeout or a missing element: the run goes on for the others
-        run.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")
+        run.errors.append(
+            f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]} ({run.step}; websockets {run.sockets})"
+        )
         say(f"{plan.username} failed: {run.errors[-1]}")
         try:
             run.page_problems += await page_problems(page)
@@ -300,7 +314,7 @@ async def drive(
                     reduced_motion="reduce",  # no spinner animations to paint in 30 tabs
                 )
 
-            async def open_page(plan: Plan, delay_s: float) -> Any:
+            async def open_page(plan: Plan, run: UserRun, delay_s: float) -> Any:
                 await asyncio.sleep(delay_s)
                 if contexts == "user":
                     context = await new_context(plan.lang)
@@ -310,6 +324,12 @@ async def drive(
                     context = await shared[plan.lang]
                 page = await context.new_page()
                 page.set_default_timeout(action_timeout_s * 1000)
+
+                def socket(ws: Any) -> None:  # a dropped connection explains a click that went nowhere
+                    run.sockets.append("open")
+                    ws.on("close", lambda _ws: run.sockets.append("closed"))
+
+                page.on("websocket", socket)
                 await sign_in(page, url, plan)
                 say(f"{plan.username} signed in")
                 return page
@@ -318,7 +338,7 @@ async def drive(
             if solo is not None:
                 solo_run = UserRun(solo.username)
                 try:
-                    solo_page = await open_page(solo, 0)
+                    solo_page = await open_page(solo, solo_run, 0)
                     await work(solo_page, solo, solo_run)
                     await solo_page.close()
                 except Exception as exc:
@@ -326,7 +346,10 @@ async def drive(
 
             runs = [UserRun(p.username) for p in plans]
             # Everybody signs in first (staggered, as people arrive), then all work at the same time.
-            opening = [asyncio.ensure_future(open_page(plan, i * stagger_s)) for i, plan in enumerate(plans)]
+            opening = [
+                asyncio.ensure_future(open_page(plan, run, i * stagger_s))
+                for i, (plan, run) in enumerate(zip(plans, runs, strict=True))
+            ]
             await asyncio.wait(opening, timeout=max(1.0, deadline - time.perf_counter()))
             started = time.perf_counter()
             say("everybody signed in: the crowd starts")
@@ -347,7 +370,9 @@ async def drive(
                 if not job.done():
                     job.cancel()
                     run.cut_off = True
-                    run.errors.append(f"not done in {timeout_s:.0f} s ({run.answered} answers; {run.step})")
+                    run.errors.append(
+                        f"not done in {timeout_s:.0f} s ({run.answered} answers; {run.step}; websockets {run.sockets})"
+                    )
             wall = time.perf_counter() - started
             pages = [o.result() if o.done() and not o.cancelled() and not o.exception() else None for o in opening]
             if screenshots is not None:
@@ -465,6 +490,7 @@ class LoadResult:
     answer_latency: dict[str, Any]
     quiz_submit_latency: dict[str, Any]
     quizzes_submitted: int
+    repeated_clicks: list[str]  # "user: what" for each click the page did not answer and was made again
     single_user: dict[str, Any] | None
     max_users_in_flight: int
     max_answers_in_flight: int
@@ -543,6 +569,7 @@ def run_load(
         answer_latency=summary([s for r in runs for s in r.answer_s]),
         quiz_submit_latency=summary([r.quiz_submit_s for r in runs if r.quiz_submit_s is not None]),
         quizzes_submitted=sum(r.quiz_submitted for r in runs),
+        repeated_clicks=[f"{r.username}: {c}" for r in runs for c in r.repeated_clicks],
         single_user=(
             {
                 "questions": len(solo_run.answer_s),
@@ -607,6 +634,7 @@ def main() -> int:
         f"{result.users} users, {result.questions_sent} questions, {result.quizzes_submitted} quizzes in "
         f"{result.wall_s:.0f} s; answer p50 {a['p50_s']:.2f} s, p95 {a['p95_s']:.2f} s, max {a['max_s']:.2f} s"
         + (f"; alone p50 {s['answer_latency']['p50_s']:.2f} s" if s and s["answer_latency"]["n"] else "")
+        + (f"; {len(result.repeated_clicks)} clicks made again" if result.repeated_clicks else "")
     )
     print(f"wrote {args.out}")
     if not result.ok:

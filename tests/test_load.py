@@ -85,6 +85,9 @@ def test_thirty_users_at_once_in_real_browsers(tmp_path: Path, e5):  # type: ign
         embedder=e5, stagger_s=0.3, spread_s=1.0, timeout_s=600, action_timeout_s=240, screenshots=ARTIFACTS,
     )  # fmt: skip
     assert result.ok, result.problems()
+    # A click the page never answered (a dropped connection) is made again once, as a person would;
+    # more than a few of them would be a defect of ours, not the machine's.
+    assert len(result.repeated_clicks) <= USERS // 10, result.repeated_clicks
     assert result.questions_sent == result.answers_rendered == USERS
     assert result.quizzes_submitted == USERS
     assert result.max_users_in_flight == USERS  # all of them at the same time, not one after another
