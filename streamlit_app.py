@@ -30,8 +30,10 @@ else:
         ("app_pages/ask.py", "page_ask", ":material/forum:", ALL),
         ("app_pages/learn.py", "page_courses", ":material/school:", ALL),
         ("app_pages/progress.py", "page_progress", ":material/trending_up:", ALL),
+        ("app_pages/review.py", "page_review", ":material/event_repeat:", ALL),
         ("app_pages/check_draft.py", "page_check_draft", ":material/fact_check:", ALL),
         ("app_pages/reply_desk.py", "page_reply_desk", ":material/mark_chat_read:", ALL),
+        ("app_pages/health.py", "page_health", ":material/monitor_heart:", ALL),
         ("app_pages/dashboard.py", "page_dashboard", ":material/insights:", STAFF),
         ("app_pages/library.py", "page_library", ":material/library_books:", STAFF),
         ("app_pages/people.py", "page_people", ":material/group:", STAFF),
@@ -77,6 +79,9 @@ else:
 
     with st.sidebar:
         st.caption(ui.tr("signed_in_as", name=user.name or user.username, role=ui.tr("role_" + user.role)))
+        if due_for_review := ui.review_due(user):
+            label = ui.tr("review_sidebar_due", n=due_for_review)
+            st.page_link("app_pages/review.py", label=label, icon=":material/event_repeat:")
         choice = st.segmented_control(
             ui.tr("language"), list(LANGUAGES), format_func=LANGUAGES.__getitem__, default=ui.lang(), key="lang_choice"
         )

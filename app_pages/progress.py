@@ -55,8 +55,41 @@ def show_attempts(course: Course) -> None:
                 )  # fmt: skip
 
 
+def show_retention(course: Course) -> None:
+    """What the review deck predicts the learner still remembers, per module, and when it asks next."""
+    mine = [r for r in retention if r.course == course.id]
+    st.markdown(f"**{ui.tr('retention_title')}**")
+    if not mine:
+        st.caption(ui.tr("retention_none"))
+        return
+    st.dataframe(
+        [
+            {
+                ui.tr("module"): f"{course.module(r.module).order}. {course.module(r.module).title.get(L)}",
+                ui.tr("retention_cards"): r.cards,
+                ui.tr("retention_recall"): "—" if r.recall is None else f"{round(r.recall * 100)}%",
+                ui.tr("review_due_today"): r.due_today,
+                ui.tr("retention_overdue"): r.overdue,
+                ui.tr("retention_next"): "—" if r.next_due is None else deck.review_day(r.next_due).isoformat(),
+            }
+            for r in mine
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(ui.tr("retention_help"))
+
+
 st.title(ui.tr("progress_title"))
 learning = ui.learning_or_stop()
+deck = ui.review()
+try:
+    deck.sync(user)
+    retention = deck.retention(user)
+    upcoming = [(day, n) for day, n in deck.upcoming(user, days=14) if n]
+except TrainerError as exc:
+    st.error(ui.error_text(exc))
+    retention, upcoming = [], []
 
 for course in learning.catalog.courses:
     progress = learning.progress(user, course.id)
@@ -85,6 +118,7 @@ for course in learning.catalog.courses:
             }
         )
     st.dataframe(rows, hide_index=True, width="stretch")
+    show_retention(course)
     show_attempts(course)
     if progress.completed:
         st.success(ui.tr("course_done"))
@@ -94,6 +128,11 @@ for course in learning.catalog.courses:
             st.error(ui.error_text(exc))
         else:
             st.caption(ui.tr("certificate_code", code=cert.code))
+            until = (cert.expires_at or "")[:10]
+            if cert.status(deck.now()) == "expired":
+                st.warning(ui.tr("certificate_expired", date=until))
+            elif until:
+                st.caption(ui.tr("certificate_valid_until", date=until))
             st.download_button(
                 ui.tr("certificate"),
                 data=certificate_html(cert, course.title, L).encode("utf-8"),
@@ -102,6 +141,13 @@ for course in learning.catalog.courses:
                 key=f"cert:{course.id}",
                 on_click="ignore",
             )
+
+if upcoming:
+    st.subheader(ui.tr("retention_upcoming"))
+    st.dataframe(
+        [{ui.tr("date_col"): day.isoformat(), ui.tr("retention_cards"): n} for day, n in upcoming],
+        hide_index=True,
+    )
 
 practice = ReplyDesk(ui.services().db).practice_results(user)
 if practice:
@@ -128,4 +174,13 @@ if code.strip():
         st.error(ui.tr("verify_bad"))
     else:
         title = learning.catalog.course(found.course).title.get(L)
-        st.success(ui.md_escape(ui.tr("verify_ok", name=found.name, date=found.issued_at[:10], course=title)))
+        status = found.status(deck.now())
+        until = (found.expires_at or "")[:10]
+        if status == "valid":
+            text = ui.tr("verify_ok", name=found.name, date=found.issued_at[:10], course=title)
+            st.success(ui.md_escape(text + (" " + ui.tr("certificate_valid_until", date=until) if until else "")))
+        elif status == "expired":
+            st.warning(ui.md_escape(ui.tr("verify_expired", name=found.name, course=title, date=until)))
+        else:
+            text = ui.tr("verify_superseded", name=found.name, course=title, code=found.superseded_by)
+            st.warning(ui.md_escape(text))

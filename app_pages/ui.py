@@ -7,6 +7,7 @@ Role checks happen here for the page and again inside every package action.
 from __future__ import annotations
 
 import json
+import os
 import string
 import threading
 import time
@@ -33,6 +34,7 @@ from trainer.db import open_db, shared_db
 from trainer.errors import PermissionDenied, StorageProblem, TrainerError
 from trainer.i18n import one_language, preferred_language, t
 from trainer.learning import Learning
+from trainer.review import Review
 from trainer.sessions import COOKIE_NAME, SessionExpired, Sessions
 
 
@@ -93,6 +95,30 @@ def learning_or_stop() -> Learning:
         st.code(str(exc), language=None)
         st.stop()
         raise  # st.stop() raises; this line only tells type checkers so
+
+
+@st.cache_resource(show_spinner=False)
+def _review(data_dir: str, courses_dir: str) -> Review:
+    # The quiz engine's connection and content: the deck reads its attempts.
+    engine = _learning(data_dir, courses_dir)
+    return Review.from_env(engine.db, engine.catalog, dict(os.environ))
+
+
+def review() -> Review:
+    """The review decks over the same content as :func:`learning` (after learning_or_stop)."""
+    return _review(str(Settings.from_env().data_dir.resolve()), str(default_root().resolve()))
+
+
+def review_due(user: User) -> int | None:
+    """The sidebar's count of cards due today (new quiz answers read in first); None when it
+    cannot be told just now (broken content, a busy database) - the count is a convenience."""
+    try:
+        learning()
+        deck = review()
+        deck.sync(user)
+        return deck.due_count(user)
+    except (CourseError, TrainerError):
+        return None
 
 
 # ---------------------------------------------------------------------- language

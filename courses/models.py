@@ -142,6 +142,7 @@ class CourseMeta(_Model):
     title: Text
     summary: Text
     sequential: bool = True
+    certificate_months: int = Field(default=12, ge=1, le=120, description="how long the certificate holds")
 
 
 class ModuleMeta(_Model):

@@ -2,7 +2,8 @@
 
 Commands that read or change app data sign in like the app does: ``--as USERNAME`` with the password
 from ``$APP_CLI_PASSWORD`` or a prompt, the same throttling, the same role checks. ``item-analysis``
-reads only the file it is given and needs no sign-in.
+reads only the file it is given and needs no sign-in, and so does ``health FILE...`` (it measures the
+exports it is given and stores nothing); ``health`` without files measures the stored accounts and signs in.
 
 Exit status: 0 done, 1 an error (message on stderr), 2 usage or sign-in problem, 3 the signed-in
 role may not do this, 130 interrupted. Scripts depend on ``item-analysis --json``: keep its shape stable.
@@ -14,12 +15,14 @@ decorate it with :func:`command`; ``cmd_x(args) -> int`` calls :func:`signed_in`
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -355,3 +358,89 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     print(f"knowledge base checked: {check['catalog_chunks']} chunks, all with vectors and keywords")
     return 0
+
+
+# ---------------------------------------------------------------------------------------------- health
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date - write it as 2025-06-30") from None
+
+
+@command
+def add_health(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "health",
+        help="account health check of publishing-record exports (files: no sign-in; stored accounts: --as)",
+        description="Measures each account in the given .xlsx/.csv exports of published articles (the app's header "
+        "table; account column or one account per file named after it) against the veto tests and the course's "
+        "checks. Files are only read, never stored, and need no sign-in. Without files, the accounts stored in the "
+        "app are measured, with their reply-desk record: that needs --as (learners get the accounts they manage).",
+    )
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.add_argument("--as-of", type=_date, help="the monitoring date (default: today, China Standard Time)")
+    p.add_argument("--from", dest="start", type=_date, help="first day of the period (default: a year before)")
+    p.add_argument("--to", dest="end", type=_date, help="last day of the period (default: the monitoring date)")
+    p.add_argument("--next-check", type=_date, help="the next monitoring date, if known")
+    p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the findings (default en)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(run=cmd_health)
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from . import health
+
+    as_of = args.as_of or health.today_cst()
+    window = {"as_of": as_of, "start": args.start, "end": args.end, "next_check": args.next_check}
+    if args.files:
+        posts: list[health.Post] = []
+        infos: dict[str, health.AccountInfo] = {}
+        for path in args.files:
+            parsed = health.parse(path.name, _read_bytes(path))
+            posts += parsed.posts
+            infos.update({a.name: a for a in parsed.accounts})
+        by_account = health.rows_of(posts)
+        reports = [
+            health.measure(
+                name,
+                rows,
+                department=getattr(infos.get(name), "department", ""),
+                kind=getattr(infos.get(name), "kind", ""),
+                **window,
+            )
+            for name, rows in sorted(by_account.items())
+        ]
+    else:
+        actor, accounts, _ = signed_in(args)
+        reports = health.HealthStore(accounts.db).overview(actor, **window)
+    if args.json:
+        print(json.dumps([r.as_json() for r in reports], ensure_ascii=False, indent=2))
+    else:
+        print(_health_text(reports, args.lang))
+    return 0
+
+
+def _health_text(reports: list[Any], lang: str) -> str:
+    from . import health
+    from .i18n import t
+
+    if not reports:
+        return t("health_no_accounts", lang)
+    lines = []
+    for r in reports:
+        lights = "  ".join(
+            f"{t('health_m_' + m, lang)} {t('health_light_' + r.lights[m], lang)}" for m in health.MEASURES
+        )
+        where = f" ({r.department})" if r.department else ""
+        lines += [
+            f"{r.account}{where}: {r.posts} {t('health_col_posts', lang)} {r.start}..{r.end}, "
+            f"{t('health_col_per_week', lang)} {r.per_week:.1f}, {t('health_col_last', lang)} {r.last_post or '-'}, "
+            f"{t('health_col_publish_by', lang)} {r.publish_by or '-'}",
+            f"  {lights}",
+        ]
+        for f in r.findings:
+            lines.append(f"  - {health.finding_text(f, lang)}")
+            lines.append(f"    {health.finding_module_text(f, lang)}")
+        lines.append("")
+    return "\n".join(lines).rstrip()

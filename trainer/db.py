@@ -230,6 +230,188 @@ def m007_sessions(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
 
 
+@migration
+def m008_health(db: sqlite_utils.Database) -> None:
+    # The account health check (trainer/health.py): the district's official accounts, who manages
+    # each, and their imported publishing records.
+    db.execute(
+        """CREATE TABLE health_accounts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            department TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE health_managers (
+            account_id INTEGER NOT NULL REFERENCES health_accounts(id) ON DELETE CASCADE,
+            username TEXT NOT NULL COLLATE NOCASE,
+            PRIMARY KEY (account_id, username)
+        )"""
+    )
+    db.execute("CREATE INDEX health_managers_user ON health_managers(username)")
+    # One published article. Publish time is China Standard Time, ISO text; the same account, time
+    # and title is the same article, so re-importing an export updates its figures instead of adding it.
+    db.execute(
+        """CREATE TABLE health_posts (
+            id INTEGER PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES health_accounts(id) ON DELETE CASCADE,
+            published TEXT NOT NULL,
+            title TEXT NOT NULL,
+            reads INTEGER,
+            shares INTEGER,
+            likes INTEGER,
+            wows INTEGER,
+            original INTEGER,
+            kind TEXT NOT NULL,
+            cues TEXT NOT NULL DEFAULT '',
+            url TEXT NOT NULL DEFAULT '',
+            import_id INTEGER NOT NULL,
+            UNIQUE (account_id, published, title)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE health_imports (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            filename TEXT NOT NULL,
+            rows INTEGER NOT NULL,
+            added INTEGER NOT NULL,
+            at TEXT NOT NULL
+        )"""
+    )
+    # A course module assigned to an account's managers from a finding (the course itself goes to
+    # the ``assignments`` table as on People; this row says which module and why).
+    db.execute(
+        """CREATE TABLE health_training (
+            account_id INTEGER NOT NULL REFERENCES health_accounts(id) ON DELETE CASCADE,
+            username TEXT NOT NULL COLLATE NOCASE,
+            course TEXT NOT NULL,
+            module TEXT NOT NULL,
+            measure TEXT NOT NULL,
+            assigned_by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (account_id, username, course, module)
+        )"""
+    )
+
+
+@migration
+def m009_review(db: sqlite_utils.Database) -> None:
+    # Spaced review (trainer/review.py): one card per learner and question, holding the fsrs Card
+    # state. Times are whole epoch seconds, so the state round-trips exactly to fsrs's datetimes.
+    # ``version`` counts the writes to a card: a review names the version it was shown, and a
+    # second tab's answer to the same version is ignored.
+    db.execute(
+        """CREATE TABLE review_cards (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            course TEXT NOT NULL,
+            module TEXT NOT NULL,
+            question TEXT NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('missed', 'refresher')),
+            fingerprint TEXT NOT NULL,
+            state INTEGER NOT NULL,
+            step INTEGER,
+            stability REAL,
+            difficulty REAL,
+            due INTEGER NOT NULL,
+            last_review INTEGER,
+            version INTEGER NOT NULL DEFAULT 0,
+            reviews INTEGER NOT NULL DEFAULT 0,
+            lapses INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            reset_at INTEGER,
+            retired_at INTEGER,
+            UNIQUE (username, course, question)
+        )"""
+    )
+    db.execute("CREATE INDEX review_cards_due ON review_cards(username, due) WHERE retired_at IS NULL")
+    db.execute("CREATE INDEX review_cards_question ON review_cards(course, question)")
+    # Every review given to the scheduler, from the review page or from a quiz answer.
+    db.execute(
+        """CREATE TABLE review_log (
+            card_id INTEGER NOT NULL REFERENCES review_cards(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            rating INTEGER NOT NULL,
+            origin TEXT NOT NULL CHECK (origin IN ('review', 'quiz', 'refresher')),
+            reviewed_at INTEGER NOT NULL,
+            stability REAL NOT NULL,
+            difficulty REAL NOT NULL,
+            due INTEGER NOT NULL,
+            PRIMARY KEY (card_id, version)
+        )"""
+    )
+    # How far each learner's quiz answers have been read into the deck.
+    db.execute(
+        """CREATE TABLE review_sync (
+            username TEXT PRIMARY KEY COLLATE NOCASE,
+            graded_done INTEGER NOT NULL DEFAULT 0,
+            practice_at REAL NOT NULL DEFAULT 0
+        )"""
+    )
+    # Modules whose questions were added as refresher cards on completion (once).
+    db.execute(
+        """CREATE TABLE review_modules (
+            username TEXT NOT NULL COLLATE NOCASE,
+            course TEXT NOT NULL,
+            module TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            PRIMARY KEY (username, course, module)
+        )"""
+    )
+    # Certificates that expire and are renewed: several per learner and course, the newest in force.
+    # Rebuilt without UNIQUE (username, course); older rows expire by the course's validity.
+    db.execute(
+        """CREATE TABLE certificates_new (
+            code TEXT PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            name TEXT NOT NULL,
+            course TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            expires_at TEXT,
+            superseded_by TEXT
+        )"""
+    )
+    db.execute(
+        "INSERT INTO certificates_new (code, username, name, course, issued_at)"
+        " SELECT code, username, name, course, issued_at FROM certificates"
+    )
+    db.execute("DROP TABLE certificates")
+    db.execute("ALTER TABLE certificates_new RENAME TO certificates")
+    db.execute("CREATE INDEX certificates_user_course ON certificates(username, course)")
+    # Refresher quizzes before a certificate lapses: the questions drawn and the answers given.
+    db.execute(
+        """CREATE TABLE refreshers (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL COLLATE NOCASE,
+            course TEXT NOT NULL,
+            questions TEXT NOT NULL,
+            responses TEXT NOT NULL DEFAULT '{}',
+            started_at INTEGER NOT NULL,
+            submitted_at INTEGER,
+            score REAL,
+            max_score REAL NOT NULL,
+            passed INTEGER,
+            certificate TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX refreshers_user ON refreshers(username, course)")
+    # A refresher a trainer asked a group to take.
+    db.execute(
+        """CREATE TABLE refresher_assignments (
+            username TEXT NOT NULL COLLATE NOCASE,
+            course TEXT NOT NULL,
+            due TEXT,
+            assigned_by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (username, course)
+        )"""
+    )
+
+
 class SharedDatabase(sqlite_utils.Database):
     """A connection the app's threads share: one statement, or one whole transaction, at a time.
 

@@ -348,6 +348,223 @@ TEXT: dict[str, dict[str, str]] = {
     "reply_crit_next_steps": {"zh": "联系方式与下一步", "en": "Contact and next steps"},
     "reply_practice_history": {"zh": "练习记录", "en": "Practice record"},
     "reply_practice_none": {"zh": "还没有练习记录。", "en": "No practice replies yet."},
+    # account health check (trainer/health.py, app_pages/health.py)
+    "page_health": {"zh": "账号健康检查", "en": "Account health"},
+    "health_title": {"zh": "政务新媒体账号健康检查", "en": "Account health check"},
+    "health_caption": {
+        "zh": "导入公众号后台导出的已发表文章记录，"
+        "对照国家检查的否决项和本课程讲授的常见问题逐项检查，并指出对应的课程模块。",
+        "en": "Import the published-articles export from the WeChat back end: each account is checked against "
+        "the national veto tests and the common failings our course teaches against, "
+        "with the module that teaches the fix.",
+    },
+    "health_veto_note": {
+        "zh": "否决项按“监测日前2周内未更新”理解为：监测日前14个自然日内没有任何发布即不合格"
+        "（国家指标原文未能核实，以此为本系统口径）。"
+        "其他指标的参考线是本系统的建议，不是国家标准。",
+        "en": "The veto is read as: no article on the 14 calendar days before the monitoring date fails the account "
+        "(the national indicator text could not be verified; this is our reading). Other thresholds are this app's "
+        "advice, not national rules.",
+    },
+    "health_learner_note": {"zh": "这里只显示您管理的账号。", "en": "Only the accounts you manage are shown."},
+    "health_as_of": {"zh": "监测日", "en": "Monitoring date"},
+    "health_start": {"zh": "统计起始日", "en": "From"},
+    "health_end": {"zh": "统计截止日", "en": "To"},
+    "health_start_help": {"zh": "留空：截止日前一年。", "en": "Empty: the year before the last day."},
+    "health_end_help": {"zh": "留空：监测日。", "en": "Empty: the monitoring date."},
+    "health_next_check": {"zh": "下次监测日（可选）", "en": "Next monitoring date (optional)"},
+    "health_tab_overview": {"zh": "全区总览", "en": "District overview"},
+    "health_tab_account": {"zh": "账号报告", "en": "Account report"},
+    "health_tab_import": {"zh": "导入发布记录", "en": "Import a publishing record"},
+    "health_no_accounts": {
+        "zh": "还没有账号数据。请在“导入发布记录”中上传公众号后台导出的文章表格。",
+        "en": "No accounts yet. Upload an export of published articles under “Import a publishing record”.",
+    },
+    "health_filter": {"zh": "按部门 / 镇街筛选", "en": "Filter by department or town"},
+    "health_export": {"zh": "导出为 Excel", "en": "Export to Excel"},
+    "health_at_risk_title": {"zh": "下次监测有风险的账号", "en": "Accounts at risk on the next monitoring date"},
+    "health_at_risk_none": {"zh": "没有账号处于风险中。", "en": "No account is at risk."},
+    "health_col_account": {"zh": "账号", "en": "Account"},
+    "health_col_department": {"zh": "部门 / 镇街", "en": "Department / town"},
+    "health_col_kind": {"zh": "账号类型", "en": "Account type"},
+    "health_col_posts": {"zh": "文章数", "en": "Posts"},
+    "health_col_per_week": {"zh": "每周篇数", "en": "Posts a week"},
+    "health_col_last": {"zh": "最后发布", "en": "Last post"},
+    "health_col_publish_by": {"zh": "最迟再发日期", "en": "Publish again by"},
+    "health_col_managers": {"zh": "管理员", "en": "Managers"},
+    "health_m_update": {"zh": "更新（否决项）", "en": "Updates (veto)"},
+    "health_m_interaction": {"zh": "互动回应（否决项）", "en": "Replies (veto)"},
+    "health_m_next_check": {"zh": "下次监测", "en": "Next check"},
+    "health_m_frequency": {"zh": "更新频率", "en": "Frequency"},
+    "health_m_timing": {"zh": "发布时段", "en": "Timing"},
+    "health_m_original": {"zh": "原创比例", "en": "Original share"},
+    "health_m_mix": {"zh": "内容结构", "en": "Content mix"},
+    "health_light_red": {"zh": "🔴 不合格", "en": "🔴 fails"},
+    "health_light_amber": {"zh": "🟠 注意", "en": "🟠 watch"},
+    "health_light_green": {"zh": "🟢 良好", "en": "🟢 fine"},
+    "health_light_grey": {"zh": "⚪ 无数据", "en": "⚪ no data"},
+    "health_acc_government": {"zh": "区政府", "en": "government"},
+    "health_acc_department": {"zh": "部门", "en": "department"},
+    "health_acc_town": {"zh": "镇街", "en": "town"},
+    "health_kind_service": {"zh": "服务信息", "en": "service information"},
+    "health_kind_policy": {"zh": "政策解读", "en": "policy explained"},
+    "health_kind_notice": {"zh": "通知公告", "en": "notices"},
+    "health_kind_emergency": {"zh": "应急信息", "en": "emergency"},
+    "health_kind_meeting": {"zh": "会议与领导活动", "en": "meetings and leaders' activities"},
+    "health_kind_publicity": {"zh": "宣传活动", "en": "publicity"},
+    "health_pick_account": {"zh": "选择账号", "en": "Account"},
+    "health_metric_posts": {"zh": "统计期内文章", "en": "Posts in the period"},
+    "health_metric_per_week": {"zh": "平均每周", "en": "Per week"},
+    "health_metric_per_month": {"zh": "平均每月", "en": "Per month"},
+    "health_metric_last": {"zh": "最后发布", "en": "Last post"},
+    "health_metric_publish_by": {"zh": "最迟再发日期", "en": "Publish again by"},
+    "health_metric_original": {"zh": "原创比例", "en": "Original"},
+    "health_findings_title": {"zh": "发现的问题与对应课程", "en": "Findings and the lessons that teach the fix"},
+    "health_no_findings": {"zh": "没有发现问题。", "en": "Nothing to fix."},
+    "health_finding_module": {
+        "zh": "对应课程：第{order}模块“{module}”，课时“{lesson}”",
+        "en": "Taught in module {order}, “{module}”, lesson “{lesson}”",
+    },
+    "health_assign_button": {
+        "zh": "把第{order}模块分配给该账号管理员",
+        "en": "Assign module {order} to this account's managers",
+    },
+    "health_assigned": {"zh": "已把第{order}模块分配给：{names}。", "en": "Module {order} assigned to {names}."},
+    "health_training_title": {"zh": "已分配的课程模块", "en": "Modules assigned from these findings"},
+    "health_training_line": {
+        "zh": "{username}：第{order}模块“{module}”（{by} 分配于 {at}）",
+        "en": "{username}: module {order}, “{module}” (assigned by {by} on {at})",
+    },
+    "health_managers": {"zh": "账号管理员", "en": "Account managers"},
+    "health_managers_save": {"zh": "保存管理员", "en": "Save managers"},
+    "health_managers_saved": {"zh": "已保存管理员。", "en": "Managers saved."},
+    "health_managers_none": {
+        "zh": "该账号还没有管理员：先在上方添加管理员，才能分配课程。",
+        "en": "This account has no managers yet: add them above before assigning a module.",
+    },
+    "health_chart_weeks": {"zh": "每周发布篇数", "en": "Posts per week"},
+    "health_chart_months": {"zh": "每月发布篇数", "en": "Posts per month"},
+    "health_chart_heat": {"zh": "发布时间分布（星期 × 小时）", "en": "When it publishes (weekday × hour)"},
+    "health_chart_reads": {"zh": "按发布小时的阅读数中位数", "en": "Median reads by publish hour"},
+    "health_chart_mix": {"zh": "内容结构", "en": "Content mix"},
+    "health_no_reads": {"zh": "导出文件中没有阅读数。", "en": "The export has no reads."},
+    "health_axis_week": {"zh": "周（周一）", "en": "Week (Monday)"},
+    "health_axis_month": {"zh": "月份", "en": "Month"},
+    "health_axis_posts": {"zh": "篇数", "en": "Posts"},
+    "health_axis_hour": {"zh": "小时", "en": "Hour"},
+    "health_axis_weekday": {"zh": "星期", "en": "Weekday"},
+    "health_axis_reads": {"zh": "阅读数中位数", "en": "Median reads"},
+    "health_axis_kind": {"zh": "类别", "en": "Kind"},
+    "health_axis_cues": {"zh": "判断依据（常见提示词）", "en": "Decided by (commonest cue words)"},
+    "health_weekdays": {"zh": "周一,周二,周三,周四,周五,周六,周日", "en": "Mon,Tue,Wed,Thu,Fri,Sat,Sun"},
+    "health_gaps_title": {"zh": "连续14天及以上未更新", "en": "Silences of 14 days or more"},
+    "health_gaps_none": {
+        "zh": "统计期内没有连续14天以上的断更。",
+        "en": "No silence of 14 days or more in the period.",
+    },
+    "health_gap_line": {
+        "zh": "{after} 之后 {days} 天未更新，{before} 才再次发布；其间 {veto_from} 起的监测日会被否决。",
+        "en": "{days} days without a post after {after}, until {before}; a monitoring date from {veto_from} on fails.",
+    },
+    "health_gap_open": {
+        "zh": "{after} 之后已 {days} 天未更新；{veto_from} 起的监测日会被否决。",
+        "en": "{days} days without a post since {after}; a monitoring date from {veto_from} on fails.",
+    },
+    "health_longest_title": {"zh": "最长的断更", "en": "Longest silences"},
+    "health_replies": {
+        "zh": "留言办理（留言回复助手记录）：共 {messages} 条，已答复 {replied} "
+        "条（按时 {on_time} 条），未办结 {open} 条，其中逾期 {overdue} 条。",
+        "en": "Messages (reply desk record): {messages}, replied {replied} ({on_time} on time), "
+        "open {open}, of which {overdue} overdue.",
+    },
+    "health_replies_none": {
+        "zh": "该账号管理员在留言回复助手中没有留言记录。",
+        "en": "The account's managers have no messages on the reply desk.",
+    },
+    "health_f_update_veto": {
+        "zh": "监测日 {as_of} 前14天内没有更新（最后发布于 {last}，"
+        "已连续 {days} 天未更新）：按“单项否决”将被判不合格。",
+        "en": "No post in the 14 days before the monitoring date {as_of} (last on {last}, {days} days without a post): "
+        "a veto, the account fails.",
+    },
+    "health_f_update_none": {
+        "zh": "监测日 {as_of} 前没有任何发布记录：按“单项否决”将被判不合格。",
+        "en": "No post at all before the monitoring date {as_of}: a veto, the account fails.",
+    },
+    "health_f_interaction_overdue": {
+        "zh": "{overdue} 条留言已超过办理时限仍未答复（共 {messages} 条）：“互动回应差”属于否决项。",
+        "en": "{overdue} of {messages} messages are past their deadline "
+        "without a reply: poor interaction is a veto item.",
+    },
+    "health_f_interaction_late": {
+        "zh": "{late} 条留言在期限后才答复（共 {messages} 条）。",
+        "en": "{late} of {messages} messages were answered after their deadline.",
+    },
+    "health_f_next_check": {
+        "zh": "下次监测日 {check}：须在 {first} 至 {last} 之间至少发布一篇，否则将被否决。",
+        "en": "Next monitoring date {check}: publish at least once between {first} and {last}, or it fails.",
+    },
+    "health_f_publish_by": {
+        "zh": "最迟须在 {date} 前再发布一篇（还剩 {days} 天），否则此后的监测日都会被否决。",
+        "en": "Publish again by {date} ({days} days left), or every monitoring date after it fails.",
+    },
+    "health_f_frequency": {
+        "zh": "平均每周 {per_week} 篇，低于每周1篇（本系统的建议下限，不是国家标准）。",
+        "en": "{per_week} posts a week on average, below one a week (this app's advice, not a national rule).",
+    },
+    "health_f_frequency_gaps": {
+        "zh": "统计期内有 {gaps} 次连续14天及以上未更新，最长 {longest} 天（平均每周 {per_week} 篇）。",
+        "en": "{gaps} silences of 14 days or more in the period, the longest {longest} days ({per_week} posts a week).",
+    },
+    "health_f_timing": {
+        "zh": "{share}% 的文章在 22:00 至次日 06:59 发布，这个时段很少有群众阅读。",
+        "en": "{share}% of the posts go out between 22:00 and 06:59, when few residents read.",
+    },
+    "health_f_original": {
+        "zh": "原创文章只占 {share}%（本系统以30%为参考线，不是国家标准）。",
+        "en": "Only {share}% of the posts are original (this app's line is 30%, not a national rule).",
+    },
+    "health_f_mix": {
+        "zh": "会议、领导活动和宣传类占 {share}%，服务信息和政策解读只占 {service}%。",
+        "en": "{share}% of the posts are meetings, leaders' activities "
+        "and publicity; service and policy only {service}%.",
+    },
+    "health_upload": {"zh": "文章表格（.xlsx 或 .csv）", "en": "Articles sheet (.xlsx or .csv)"},
+    "health_preview_title": {"zh": "预览（尚未保存）", "en": "Preview (nothing saved yet)"},
+    "health_sheet": {"zh": "工作表“{sheet}”：{role}", "en": "Sheet “{sheet}”: {role}"},
+    "health_role_posts": {"zh": "文章记录", "en": "articles"},
+    "health_role_accounts": {"zh": "账号清单", "en": "account list"},
+    "health_role_other": {"zh": "未使用（没有发布时间列）", "en": "not used (no publish-time column)"},
+    "health_mapping": {"zh": "列的对应：{pairs}", "en": "Columns found: {pairs}"},
+    "health_unrecognised": {
+        "zh": "未识别的列：{columns}。如其中有需要的数据，请在下方指定它对应的字段。",
+        "en": "Columns not recognised: {columns}. If one holds data we need, choose its field below.",
+    },
+    "health_map_column": {"zh": "“{column}”对应", "en": "“{column}” is"},
+    "health_field_ignore": {"zh": "不使用", "en": "not used"},
+    "health_field_account": {"zh": "账号名称", "en": "account"},
+    "health_field_title": {"zh": "标题", "en": "title"},
+    "health_field_published": {"zh": "发布时间", "en": "publish time"},
+    "health_field_reads": {"zh": "阅读数", "en": "reads"},
+    "health_field_shares": {"zh": "分享数", "en": "shares"},
+    "health_field_likes": {"zh": "点赞数", "en": "likes"},
+    "health_field_wows": {"zh": "在看数", "en": "wows"},
+    "health_field_original": {"zh": "是否原创", "en": "original"},
+    "health_field_body": {"zh": "正文 / 摘要", "en": "body / summary"},
+    "health_field_url": {"zh": "文章链接", "en": "link"},
+    "health_field_department": {"zh": "部门 / 镇街", "en": "department / town"},
+    "health_field_kind": {"zh": "账号类型", "en": "account type"},
+    "health_field_managers": {"zh": "管理员用户名", "en": "manager user names"},
+    "health_account_name": {
+        "zh": "账号名称（文件中没有账号列，全部文章记在这个账号下）",
+        "en": "Account name (the file has no account column: every article goes to this account)",
+    },
+    "health_save": {"zh": "保存导入", "en": "Save the import"},
+    "health_saved": {
+        "zh": "已导入 {rows} 篇文章，其中新增 {added} 篇（账号：{accounts}）。重复导入的文章只更新数据。",
+        "en": "Articles imported: {rows}, new: {added} (accounts: {accounts}). "
+        "Articles already there had their figures updated.",
+    },
     # courses
     "page_courses": {"zh": "课程", "en": "Courses"},
     "page_progress": {"zh": "我的进度", "en": "My progress"},
@@ -496,6 +713,98 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Valid: {name} completed “{course}” on {date}.",
     },
     "verify_bad": {"zh": "没有这个验证码的证书。", "en": "No certificate has this code."},
+    "verify_expired": {
+        "zh": "已过期：{name} 的“{course}”证书已于 {date} 到期。",
+        "en": "Expired: {name}'s certificate for “{course}” lapsed on {date}.",
+    },
+    "verify_superseded": {
+        "zh": "已被取代：{name} 的“{course}”证书已续期，现行证书验证码为 {code}。",
+        "en": "Superseded: {name}'s certificate for “{course}” was renewed; the code in force is {code}.",
+    },
+    "certificate_valid_until": {"zh": "有效期至 {date}。", "en": "Valid until {date}."},
+    "certificate_expired": {
+        "zh": "证书已于 {date} 到期：请在“今日复习”完成复习测验以续期。",
+        "en": "This certificate lapsed on {date}: take the refresher quiz on Today's review to renew it.",
+    },
+    # spaced review
+    "page_review": {"zh": "今日复习", "en": "Today's review"},
+    "review_title": {"zh": "今日复习", "en": "Today's review"},
+    "review_sidebar_due": {"zh": "今日待复习：{n} 题", "en": "Due for review today: {n}"},
+    "review_due_today": {"zh": "今日待复习", "en": "Due today"},
+    "review_intro": {
+        "zh": "答错或只答对一部分的题目、已完成模块的题目，会按遗忘规律隔一段时间再出现。"
+        "每题作答后立即保存，可随时停下，下次接着复习。",
+        "en": "Questions you missed or got partly right, and the questions of modules you completed, come back "
+        "at growing intervals. Each answer is saved at once: stop at any card and carry on later.",
+    },
+    "review_card_from": {"zh": "来自：{module}", "en": "From: {module}"},
+    "review_source_missed": {"zh": "曾答错", "en": "missed before"},
+    "review_source_refresher": {"zh": "巩固复习", "en": "refresher"},
+    "review_order_help": {
+        "zh": "按正确顺序依次点选各项",
+        "en": "Pick the items one after another, in the right order",
+    },
+    "review_feeling": {"zh": "答对时，这道题对您来说（可不选）", "en": "If you get it right, it was (optional)"},
+    "review_feel_hard": {"zh": "有点难", "en": "hard"},
+    "review_feel_easy": {"zh": "很容易", "en": "easy"},
+    "review_next": {"zh": "下次复习：{when}（{date}）", "en": "Next review: {when} ({date})"},
+    "review_next_tomorrow": {"zh": "明天", "en": "tomorrow"},
+    "review_next_days": {"zh": "{n} 天后", "en": "in {n} days"},
+    "review_already": {
+        "zh": "这张卡片已在另一个窗口作答，本次作答不重复计入。",
+        "en": "This card was already answered in another tab; this answer was not counted again.",
+    },
+    "review_next_card": {"zh": "下一题", "en": "Next card"},
+    "review_passage": {"zh": "知识库原文：{doc}", "en": "From the knowledge base: {doc}"},
+    "review_open_courses": {"zh": "打开课程页面", "en": "Open Courses"},
+    "review_all_done": {"zh": "今天的复习已全部完成。", "en": "You are done for today."},
+    "review_next_batch": {"zh": "下一批：{date} 有 {n} 题。", "en": "Next: {n} card(s) on {date}."},
+    "review_empty_deck": {
+        "zh": "复习卡片来自测验：答错的题目和已完成模块的题目会自动加入。",
+        "en": "Cards come from your quizzes: questions you miss and the questions of modules you complete"
+        " join by themselves.",
+    },
+    "review_day_note": {
+        "zh": "复习日：{today}（时区 {tz}，每天 {hour}:00 开始，凌晨作答计入前一天）。",
+        "en": "Review day {today} (time zone {tz}; a day starts at {hour}:00, so late-night reviews count"
+        " for the day before).",
+    },
+    "refresher_title": {"zh": "证书复习测验：{course}", "en": "Certificate refresher: {course}"},
+    "refresher_lapses": {
+        "zh": "您的证书将于 {date} 到期（还有 {n} 天）。通过复习测验即可续期，并获得新的验证码。",
+        "en": "Your certificate lapses on {date} ({n} days left). Pass the refresher quiz to renew it with a new code.",
+    },
+    "refresher_lapsed": {
+        "zh": "您的证书已于 {date} 到期。通过复习测验即可续期，并获得新的验证码。",
+        "en": "Your certificate lapsed on {date}. Pass the refresher quiz to renew it with a new code.",
+    },
+    "refresher_assigned": {"zh": "培训师已为您布置此复习测验。", "en": "Your trainer assigned this refresher."},
+    "refresher_start": {"zh": "开始复习测验（{n} 题以内）", "en": "Start the refresher quiz (up to {n} questions)"},
+    "refresher_passed": {
+        "zh": "已通过（{score}/{max}），证书已续期，新验证码：{code}。旧验证码今后显示为“已被取代”。",
+        "en": "Passed ({score}/{max}): your certificate is renewed, new code {code}. The old code now verifies "
+        "as superseded.",
+    },
+    "refresher_failed": {
+        "zh": "未通过（{score}/{max}），需答对80%。可以先复习答错的题目，再试一次。",
+        "en": "Not passed ({score}/{max}); 80% is needed. Review the cards you missed, then try again.",
+    },
+    "refresher_again": {"zh": "再做一次", "en": "Try again"},
+    "retention_title": {"zh": "记忆保持情况", "en": "Retention"},
+    "retention_none": {
+        "zh": "还没有复习卡片：答错的题目和已完成模块的题目会自动加入“今日复习”。",
+        "en": "No review cards yet: questions you miss and the questions of completed modules join Today's review.",
+    },
+    "retention_cards": {"zh": "卡片数", "en": "Cards"},
+    "retention_recall": {"zh": "今日预计记得", "en": "Predicted recall today"},
+    "retention_overdue": {"zh": "已逾期", "en": "Overdue"},
+    "retention_next": {"zh": "下次复习", "en": "Next review"},
+    "retention_help": {
+        "zh": "“今日预计记得”是复习算法（FSRS）根据每张卡片的记忆稳定度估计的答对概率的平均值。",
+        "en": "Predicted recall is the chance of answering right today, estimated by the review scheduler (FSRS) "
+        "from each card's memory stability, averaged over the module's reviewed cards.",
+    },
+    "retention_upcoming": {"zh": "接下来的复习", "en": "Next reviews"},
     # draft checker
     "page_check_draft": {"zh": "稿件发布前检查", "en": "Check a draft"},
     "draft_title": {"zh": "稿件发布前检查", "en": "Check a draft before publishing"},

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
-from courses.errors import ResponseError
+from courses.errors import CourseError, ResponseError
 from courses.grading import Grade, draw_questions, grade, passed, present
 from courses.models import Catalog, Course, Module, Question, Text
 from knowledge.migrations import immediate
@@ -201,11 +201,57 @@ class Certificate:
     name: str
     course: str
     issued_at: str
+    expires_at: str | None = None  # ISO time; the course's ``certificate_months`` after issue
+    superseded_by: str | None = None  # the code of the certificate that renewed this one
+
+    def status(self, now: float) -> str:
+        """valid | expired (from ``expires_at`` on) | superseded (renewed: a newer code holds)."""
+        if self.superseded_by:
+            return "superseded"
+        if self.expires_at and now >= dt.datetime.fromisoformat(self.expires_at).timestamp():
+            return "expired"
+        return "valid"
+
+    def days_left(self, now: float) -> int | None:
+        if not self.expires_at:
+            return None
+        return int((dt.datetime.fromisoformat(self.expires_at).timestamp() - now) // 86_400)
 
 
 def _iso(ts: float | None = None) -> str:
     moment = dt.datetime.now(dt.UTC) if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC)
     return moment.isoformat(timespec="seconds")
+
+
+def add_months(iso: str, months: int) -> str:
+    """The same day and time ``months`` later; a day the month lacks becomes its last day (31 Jan + 1
+    month = 28 or 29 Feb)."""
+    start = dt.datetime.fromisoformat(iso)
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (following - dt.timedelta(days=1)).day
+    return start.replace(year=year, month=month, day=min(start.day, last_day)).isoformat(timespec="seconds")
+
+
+def new_certificate_code() -> str:
+    return "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def issue_certificate(
+    db: sqlite_utils.Database, username: str, name: str, course: Course, now: float, supersedes: str | None = None
+) -> str:
+    """Write a certificate valid for the course's ``certificate_months`` (inside the caller's
+    transaction); ``supersedes``: the code it renews, which then verifies as superseded."""
+    code = new_certificate_code()
+    issued = _iso(now)
+    db.execute(
+        "INSERT INTO certificates (code, username, name, course, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [code, username, name, course.id, issued, add_months(issued, course.certificate_months)],
+    )
+    if supersedes:
+        db.execute("UPDATE certificates SET superseded_by = ? WHERE code = ?", [code, supersedes])
+    return code
 
 
 class Learning:
@@ -531,19 +577,19 @@ class Learning:
 
     # ------------------------------------------------------------------ certificates
     def certificate(self, user: User, course_id: str) -> Certificate:
-        """The learner's certificate for a completed course; issued once, the same code afterwards."""
+        """The learner's certificate for a completed course: issued once, the same code afterwards
+        (expired or not) until a refresher quiz renews it (``trainer.review``)."""
         require_role(user, *EVERYONE)
         with self._lock:
-            existing = self._certificate_where("username = ? AND course = ?", [user.username, course_id])
+            existing = self.current_certificate(user, user.username, course_id)
             if existing:
                 return existing
             if not self.progress(user, course_id).completed:
                 raise NotCompleted("Finish every module first: read its lessons and pass its quiz · 请先完成所有模块")
-            code = "-".join("".join(secrets.choice(_CODE_ALPHABET) for _ in range(4)) for _ in range(3))
-            self.db.execute(
-                "INSERT INTO certificates (code, username, name, course, issued_at) VALUES (?, ?, ?, ?, ?)",
-                [code, user.username, user.name or user.username, course_id, _iso(self.clock())],
-            )
+            with self._transaction():
+                code = issue_certificate(
+                    self.db, user.username, user.name or user.username, self.catalog.course(course_id), self.clock()
+                )  # fmt: skip
         cert = self._certificate_where("code = ?", [code])
         assert cert is not None
         return cert
@@ -552,12 +598,28 @@ class Learning:
         """Anyone holding a printed certificate can check its code."""
         return self._certificate_where("code = ?", [code.strip().upper()])
 
+    def current_certificate(self, viewer: User, username: str, course_id: str) -> Certificate | None:
+        """The newest certificate not superseded (it may have expired), or None."""
+        self._may_see(viewer, username)
+        return self._certificate_where(
+            "username = ? AND course = ? AND superseded_by IS NULL ORDER BY issued_at DESC, rowid DESC",
+            [username, course_id],
+        )
+
     def _certificate_where(self, where: str, params: list[Any]) -> Certificate | None:
         rows = list(self.db.query(f"SELECT * FROM certificates WHERE {where}", params))
         if not rows:
             return None
         r = rows[0]
-        return Certificate(r["code"], r["username"], r["name"], r["course"], r["issued_at"])
+        expires = r["expires_at"]
+        if expires is None:  # issued before certificates expired: by the course's validity now
+            try:
+                expires = add_months(r["issued_at"], self.catalog.course(r["course"]).certificate_months)
+            except CourseError:
+                expires = None
+        return Certificate(
+            r["code"], r["username"], r["name"], r["course"], r["issued_at"], expires, r["superseded_by"]
+        )
 
 
 def _regrade(shown: ShownQuestion) -> tuple[Grade, bool]:
@@ -578,18 +640,21 @@ def certificate_html(cert: Certificate, course_title: Text, lang: str) -> str:
     """A printable, self-contained certificate page; every value is HTML-escaped."""
     e = html.escape
     date = cert.issued_at[:10]
+    until = (cert.expires_at or "")[:10]
     if lang == "en":
         heading, body, verify = (
             "Certificate of completion",
             f"<p class=name>{e(cert.name)}</p><p>has completed the course</p><p class=course>{e(course_title.en)}</p>",
             "Verification code",
         )
+        date += f" · valid until {until}" if until else ""
     else:
         heading, body, verify = (
             "结业证书",
             f"<p class=name>{e(cert.name)}</p><p>已完成课程</p><p class=course>{e(course_title.zh)}</p>",
             "验证码",
         )
+        date += f" · 有效期至 {until}" if until else ""
     return (
         "<!doctype html><html><head><meta charset=utf-8>"
         f"<title>{e(heading)}</title><style>"
