@@ -177,3 +177,38 @@ def test_mixed_account_has_several_problems(posts: dict[str, list[dict]]) -> Non
     assert share(rows, lambda r: r["original"]) < 0.3
     assert share(rows, lambda r: r["at"].hour >= 22) >= 0.3
     assert share(rows, lambda r: r["at"].weekday() >= 5) >= 0.15
+
+
+def test_first_start_loads_the_sample_moved_up_to_today_and_only_once(tmp_path: Path) -> None:
+    """``python -m trainer seed-health`` (scripts/start.sh): six accounts whose record reaches today,
+    moved by whole weeks (weekdays and hours kept), nothing in the future; a second run, or a data
+    folder that already holds an account, is left alone."""
+    from trainer.db import open_db
+    from trainer.health import CST, HealthStore
+    from trainer.health_sample import SAMPLE_LOADER, sample_files, seed_sample
+
+    def cli() -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "trainer", "--data-dir", str(tmp_path / "data"), "seed-health"],
+            capture_output=True, text=True, timeout=120, cwd=ROOT, check=True,
+        )  # fmt: skip
+        return done.stdout
+
+    assert "sample loaded" in cli()
+    db = open_db(tmp_path / "data" / "app.db")
+    names = [r[0] for r in db.execute("SELECT name FROM health_accounts ORDER BY name")]
+    assert len(names) == 6 and "河湾镇" in names
+    stored = [dt.datetime.fromisoformat(r[0]) for r in db.execute("SELECT published FROM health_posts")]
+    now = dt.datetime.now(CST).replace(tzinfo=None)
+    assert max(stored) <= now and (now - max(stored)).days < 7  # the record reaches this week
+    original = [p.published for parsed in sample_files(dt.datetime(2026, 11, 30, 23, 59)) for p in parsed.posts]
+    assert len(original) == 2915 and max(original).date() == END
+    shift = {(s - o).days % 7 for s, o in zip(sorted(stored), sorted(original), strict=False)}
+    assert shift == {0}  # whole weeks: the weekday and hour patterns are the sample's
+    assert "not loaded" in cli()
+    assert db.execute("SELECT count(*) FROM health_posts").fetchone()[0] == len(stored)
+
+    other = open_db(tmp_path / "other.db")  # an office that imported its own account first
+    HealthStore(other).save(SAMPLE_LOADER, sample_files()[2])
+    assert seed_sample(other) == []
+    assert [r[0] for r in other.execute("SELECT name FROM health_accounts")] == ["河湾镇"]

@@ -324,7 +324,10 @@ TRAINER_COMMANDS: dict[str, tuple[list[str], tuple[str, ...] | None]] = {
     "report gaps": (["report", "gaps", "--format", "json"], STAFF),
     "backup": (["backup", "{base}/new-backup"], ADMIN),
     "restore": (["restore", "{base}/backup"], ADMIN),
+    "health": (["health", "--json"], EVERYONE),  # the stored accounts (a learner: those they manage)
+    "seed-health": (["seed-health"], OPEN),  # writes only into an empty health check
 }
+NO_SIGN_IN = ("item-analysis", "seed-health")  # never sign in, whatever --as says
 
 
 def test_every_trainer_command_is_in_the_matrix() -> None:
@@ -350,8 +353,7 @@ def test_trainer_cli_role_matrix(
     argv = ["--data-dir", str(data), *sign_as(monkeypatch, identity), *(a.format(base=folder) for a in args)]
     status = main(argv)
     out, err = capsys.readouterr()
-    # item-analysis reads only its file: it never signs in, whatever --as says
-    want = expected_status(identity, roles, signs_in_with_as=command != "item-analysis")
+    want = expected_status(identity, roles, signs_in_with_as=command not in NO_SIGN_IN)
     assert status == want, f"{command} as {identity}: {status}, stderr: {err}"
     if want:
         after = state(folder / "data")

@@ -4,6 +4,7 @@ Commands that read or change app data sign in like the app does: ``--as USERNAME
 from ``$APP_CLI_PASSWORD`` or a prompt, the same throttling, the same role checks. ``item-analysis``
 reads only the file it is given and needs no sign-in, and so does ``health FILE...`` (it measures the
 exports it is given and stores nothing); ``health`` without files measures the stored accounts and signs in.
+``seed-health`` needs no sign-in either: it writes the health check's sample only while no account is stored.
 
 Exit status: 0 done, 1 an error (message on stderr), 2 usage or sign-in problem, 3 the signed-in
 role may not do this, 130 interrupted. Scripts depend on ``item-analysis --json``: keep its shape stable.
@@ -418,6 +419,34 @@ def cmd_health(args: argparse.Namespace) -> int:
         print(json.dumps([r.as_json() for r in reports], ensure_ascii=False, indent=2))
     else:
         print(_health_text(reports, args.lang))
+    return 0
+
+
+@command
+def add_seed_health(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "seed-health",
+        help="load the fictional 柳塘区 accounts into the health check on first start (no sign-in; only while "
+        "no account is stored)",
+        description="Stores the sample publishing records of six fictional accounts, moved to end in the week before "
+        "today, so the account health check has something to show on first start. Does nothing once any account is "
+        "stored, so an office's own records are never mixed with the sample; that is also why it needs no sign-in.",
+    )
+    p.set_defaults(run=cmd_seed_health)
+
+
+def cmd_seed_health(args: argparse.Namespace) -> int:
+    from .db import open_db
+    from .health_sample import seed_sample
+
+    db = open_db(Settings.from_env(data_dir=args.data_dir).app_db)
+    _open.append(db)
+    results = seed_sample(db)
+    if not results:
+        print("account health: accounts already stored; the sample was not loaded")
+        return 0
+    names = sorted({a for r in results for a in r.accounts})
+    print(f"account health: sample loaded, {sum(r.added for r in results)} articles of {len(names)} accounts")
     return 0
 
 
