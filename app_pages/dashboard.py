@@ -14,6 +14,7 @@ from trainer import reports
 from trainer.errors import TrainerError
 from trainer.itemstats import MIN_ATTEMPTS
 from trainer.learning import STAFF
+from trainer.review import Refreshers
 
 user = ui.page_user(*STAFF)
 svc = ui.services()
@@ -49,7 +50,14 @@ question_numbers = {q.id: f"{m.order}.{n}" for m in course.modules for n, q in e
 prompts = {q.id: q.prompt.get(L) for m in course.modules for q in m.questions}
 
 tabs = st.tabs(
-    [ui.tr("tab_gradebook"), ui.tr("tab_items"), ui.tr("tab_gaps"), ui.tr("tab_usage"), ui.tr("tab_exports")],
+    [
+        ui.tr("tab_gradebook"),
+        ui.tr("tab_items"),
+        ui.tr("tab_gaps"),
+        ui.tr("tab_usage"),
+        ui.tr("tab_retention"),
+        ui.tr("tab_exports"),
+    ],
     key="dashboard_tabs",
 )
 
@@ -272,8 +280,115 @@ with tabs[3]:
             width="stretch",
         )
 
-# ------------------------------------------------------------------ exports
+# ------------------------------------------------------------------ retention
+deck = ui.review()
+refreshers = Refreshers(deck)
 with tabs[4]:
+    st.caption(ui.tr("rt_intro"))
+    rt_group = st.selectbox(ui.tr("group"), [everyone, *group_names], key="rt_group", placeholder=ui.tr("choose_one"))
+    chosen_group = None if rt_group == everyone else rt_group
+    try:
+        retention = reports.retention_rows(
+            user, deck, svc.accounts, course_id, group=chosen_group, include_staff=staff
+        )  # fmt: skip
+        expiring = reports.expiring_rows(
+            user, refreshers, svc.accounts, course_id, group=chosen_group, include_staff=staff
+        )  # fmt: skip
+    except TrainerError as exc:
+        st.error(ui.md_escape(ui.error_text(exc)))
+        retention, expiring = [], []
+    st.subheader(ui.tr("rt_expiring"))
+    counts = reports.expiry_counts(expiring)
+    cols = st.columns(4)
+    for col, band in zip(cols, reports.EXPIRY_BANDS, strict=False):
+        col.metric(ui.tr("rt_within", n=band), counts[str(band)])
+    cols[3].metric(ui.tr("rt_lapsed"), counts["lapsed"])
+    if expiring:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        ui.tr("username"): r["username"],
+                        ui.tr("full_name"): r["name"] or DASH,
+                        ui.tr("department"): r["department"] or DASH,
+                        ui.tr("rt_expires"): r["expires"],
+                        ui.tr("rt_days_left"): r["days_left"],
+                        ui.tr("rt_code"): r["code"],
+                    }
+                    for r in expiring
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+    st.subheader(ui.tr("rt_recall"))
+    if not retention:
+        st.info(ui.tr("rt_none"))
+    else:
+        people = {r["username"] for r in retention}
+        reviewed = [r["recall"] for r in retention if r["recall"] is not None]
+        cols = st.columns(3)
+        cols[0].metric(ui.tr("rt_learners"), len(people))
+        cols[1].metric(ui.tr("retention_recall"), f"{sum(reviewed) / len(reviewed):.0f}%" if reviewed else DASH)
+        cols[2].metric(ui.tr("rt_overdue_cards"), sum(r["overdue"] for r in retention))
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        ui.tr("username"): r["username"],
+                        ui.tr("full_name"): r["name"] or DASH,
+                        ui.tr("department"): r["department"] or DASH,
+                        ui.tr("module"): module_titles.get(r["module"], r["module"]),
+                        ui.tr("retention_cards"): r["cards"],
+                        ui.tr("rt_recall_col"): DASH if r["recall"] is None else f"{r['recall']:.0f}%",
+                        ui.tr("review_due_today"): r["due_today"],
+                        ui.tr("retention_overdue"): r["overdue"],
+                    }
+                    for r in retention
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(ui.tr("retention_help"))
+
+    st.subheader(ui.tr("rt_assign_title"))
+    st.caption(ui.tr("rt_assign_help"))
+    everybody = [u for u in svc.accounts.users() if u.active and (staff or u.role == "learner")]
+    names = {u.username: f"{u.name} ({u.username})" if u.name else u.username for u in everybody}
+    with st.form("rt_assign"):
+        assign_group = st.selectbox(
+            ui.tr("assign_group"), group_names, index=None, key="rt_assign_group", placeholder=ui.tr("choose_one")
+        )
+        picked = st.multiselect(
+            ui.tr("assign_people"),
+            list(names),
+            format_func=names.__getitem__,
+            key="rt_assign_people",
+            placeholder=ui.tr("choose_many"),
+            select_all=False,  # Streamlit's own "Select all" is English only
+        )
+        assign_due = st.date_input(ui.tr("due"), value=None, key="rt_assign_due")
+        if st.form_submit_button(ui.tr("rt_assign_button")):
+            wanted = set(picked) | {u.username for u in everybody if assign_group and u.department == assign_group}
+            if not wanted:
+                st.warning(ui.tr("rt_assign_nobody"))
+            else:
+                try:
+                    n, skipped = reports.assign_refresher(
+                        ui.still(svc, user, *STAFF), refreshers, svc.accounts, course_id, wanted, assign_due
+                    )
+                except TrainerError as exc:
+                    st.error(ui.md_escape(ui.error_text(exc)))
+                else:
+                    st.success(ui.tr("rt_assigned", n=n))
+                    if skipped:
+                        who = ("、" if L == "zh" else ", ").join(skipped)
+                        st.info(ui.md_escape(ui.tr("rt_no_certificate", n=len(skipped), who=who)))
+
+# ------------------------------------------------------------------ exports
+with tabs[5]:
     stamp = dt.date.today().isoformat()
 
     # Each download builds only its own sheet, when clicked; the gaps reuse the clusters of the Gaps tab.
@@ -294,6 +409,12 @@ with tabs[4]:
             )
         ],
         "gaps": lambda: reports.gap_rows(clusters, L) if ui.still(svc, user, *STAFF) else [],
+        "retention": lambda: reports.retention_rows(
+            ui.still(svc, user, *STAFF), deck, svc.accounts, course_id, include_staff=staff
+        ),
+        "expiring": lambda: reports.expiring_rows(
+            ui.still(svc, user, *STAFF), refreshers, svc.accounts, course_id, include_staff=staff
+        ),
     }
 
     labels = {
@@ -301,6 +422,8 @@ with tabs[4]:
         "attempts": ui.tr("export_attempts"),
         "items": ui.tr("export_items"),
         "gaps": ui.tr("export_gaps"),
+        "retention": ui.tr("export_retention"),
+        "expiring": ui.tr("export_expiring"),
     }
     cols = st.columns(len(labels))
     for col, (name, label) in zip(cols, labels.items(), strict=True):

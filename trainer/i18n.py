@@ -805,6 +805,44 @@ TEXT: dict[str, dict[str, str]] = {
         "from each card's memory stability, averaged over the module's reviewed cards.",
     },
     "retention_upcoming": {"zh": "接下来的复习", "en": "Next reviews"},
+    # trainer dashboard: retention and expiring certificates
+    "tab_retention": {"zh": "记忆与证书", "en": "Retention"},
+    "rt_intro": {
+        "zh": "学员复习卡片的预计记忆情况、逾期卡片，以及即将到期的证书。",
+        "en": "What learners are predicted to remember from their review cards, cards overdue, and certificates"
+        " about to lapse.",
+    },
+    "rt_expiring": {"zh": "即将到期的证书", "en": "Certificates lapsing soon"},
+    "rt_within": {"zh": "{n} 天内到期", "en": "Lapsing in the next {n} days"},
+    "rt_lapsed": {"zh": "已到期", "en": "Lapsed"},
+    "rt_expires": {"zh": "到期日", "en": "Lapses on"},
+    "rt_days_left": {"zh": "剩余天数", "en": "Days left"},
+    "rt_code": {"zh": "验证码", "en": "Code"},
+    "rt_recall": {"zh": "各模块预计记忆情况", "en": "Predicted recall by learner and module"},
+    "rt_none": {
+        "zh": "还没有学员的复习卡片：答错的题目和已完成模块的题目会自动加入“今日复习”。",
+        "en": "No learner has review cards yet: missed questions and the questions of completed modules join"
+        " Today's review by themselves.",
+    },
+    "rt_learners": {"zh": "有复习卡片的学员", "en": "Learners with cards"},
+    "rt_overdue_cards": {"zh": "逾期卡片", "en": "Cards overdue"},
+    "rt_recall_col": {"zh": "今日预计记得", "en": "Recall today"},
+    "rt_assign_title": {"zh": "布置证书复习测验", "en": "Assign a certificate refresher"},
+    "rt_assign_help": {
+        "zh": "所选人员会在“今日复习”看到本课程的复习测验，无论证书何时到期；通过即续期。没有有效证书的人不会收到。",
+        "en": "The people chosen see this course's refresher quiz on Today's review whatever their expiry date;"
+        " passing renews the certificate. People without a certificate in force are left out.",
+    },
+    "rt_assign_button": {"zh": "布置复习测验", "en": "Assign the refresher"},
+    "rt_assign_nobody": {"zh": "请选择一个部门 / 镇街或人员。", "en": "Choose a department / town or people first."},
+    "rt_assigned": {"zh": "已为 {n} 人布置复习测验。", "en": "Refresher assigned to {n} people."},
+    "rt_no_certificate": {
+        "zh": "{n} 人没有本课程的有效证书，未布置：{who}。请先让他们完成课程。",
+        "en": "{n} without a certificate in force for this course, not assigned: {who}. Have them complete the"
+        " course first.",
+    },
+    "export_retention": {"zh": "预计记忆", "en": "Retention"},
+    "export_expiring": {"zh": "即将到期证书", "en": "Expiring certificates"},
     # draft checker
     "page_check_draft": {"zh": "稿件发布前检查", "en": "Check a draft"},
     "draft_title": {"zh": "稿件发布前检查", "en": "Check a draft before publishing"},

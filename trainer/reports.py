@@ -25,6 +25,7 @@ from .errors import TrainerError
 from .i18n import t
 from .itemstats import ItemAnalysis, Note, OptionTable, Response, analyse, option_frequencies
 from .learning import EVERYONE, STAFF, Learning
+from .review import Refreshers, Review
 
 # Two questions whose e5 embeddings are at least this similar are one topic. e5-small's
 # similarities bunch high (unrelated questions score ~0.75-0.8), hence the high bar.
@@ -155,6 +156,98 @@ def gradebook(
 def groups(viewer: User, accounts: Accounts) -> list[str]:
     require_role(viewer, *STAFF)
     return sorted({u.department for u in accounts.users() if u.department})
+
+
+# ---------------------------------------------------------------------- spaced review
+EXPIRY_BANDS = (30, 60, 90)  # days ahead the dashboard counts certificates lapsing within
+
+
+def retention_rows(
+    viewer: User,
+    review: Review,
+    accounts: Accounts,
+    course_id: str,
+    *,
+    group: str | None = None,
+    include_staff: bool = False,
+) -> list[dict[str, Any]]:
+    """Learners x modules of the course with review cards: cards, predicted recall today (%, from
+    the scheduler's stability; None before a card's first review), due today, overdue."""
+    require_role(viewer, *STAFF)
+    people = {u.username.lower(): u for u in _learners(viewer, accounts, group, include_staff)}
+    return [
+        {
+            "username": r["username"],
+            "name": people[r["username"].lower()].name,
+            "department": people[r["username"].lower()].department,
+            "module": r["module"],
+            "cards": r["cards"],
+            "recall": r["recall"],
+            "due_today": r["due_today"],
+            "overdue": r["overdue"],
+        }
+        for r in review.retention_table(viewer, course_id, usernames=list(people))
+    ]
+
+
+def expiring_rows(
+    viewer: User,
+    refreshers: Refreshers,
+    accounts: Accounts,
+    course_id: str,
+    *,
+    group: str | None = None,
+    include_staff: bool = False,
+) -> list[dict[str, Any]]:
+    """Certificates in force for the course that lapse within the last band (or have lapsed),
+    soonest first, of the learners in ``group``."""
+    require_role(viewer, *STAFF)
+    people = {u.username.lower(): u for u in _learners(viewer, accounts, group, include_staff)}
+    return [
+        {
+            "username": r["username"],
+            "name": r["name"],
+            "department": people[r["username"].lower()].department,
+            "code": r["code"],
+            "expires": r["expires"],
+            "days_left": r["days_left"],
+        }
+        for r in refreshers.expiring(viewer, course_id, within_days=EXPIRY_BANDS[-1])
+        if r["username"].lower() in people
+    ]
+
+
+def expiry_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """How many lapsed already, and how many lapse within each band (cumulative: the 60-day count
+    includes the 30-day one), from :func:`expiring_rows`."""
+    left = [int(r["days_left"]) for r in rows]
+    counts = {"lapsed": sum(d < 0 for d in left)}
+    counts.update({str(band): sum(0 <= d < band for d in left) for band in EXPIRY_BANDS})
+    return counts
+
+
+def assign_refresher(
+    actor: User,
+    refreshers: Refreshers,
+    accounts: Accounts,
+    course_id: str,
+    usernames: Iterable[str],
+    due: dt.date | None = None,
+) -> tuple[int, list[str]]:
+    """Ask people to take the course's refresher now. Only holders of a certificate in force get it
+    (a refresher renews a certificate; one earned later starts its own year): returns how many were
+    assigned and who was left out for having none."""
+    require_role(actor, *STAFF)
+    holders = {
+        u.lower()
+        for (u,) in refreshers.db.execute(
+            "SELECT DISTINCT username FROM certificates WHERE course = ? AND superseded_by IS NULL", [course_id]
+        ).fetchall()
+    }
+    wanted = sorted(set(usernames), key=str.lower)
+    chosen = [u for u in wanted if u.lower() in holders]
+    n = refreshers.assign(actor, chosen, course_id, due) if chosen else 0
+    return n, [u for u in wanted if u.lower() not in holders]
 
 
 # ---------------------------------------------------------------------- attempts
