@@ -10,7 +10,9 @@ new app.db, so
 its peak resident memory (ru_maxrss) is theirs alone: reading the workbook (trainer/health_xlsx.py), parsing,
 classifying and saving in one transaction; then ``HealthStore.overview`` as a trainer sees it. A
 second import of the same file checks that nothing is duplicated (and is timed too). Goal: import
-under 30 s, overview under 2 s. Writes bench/results/health_import.json.
+under 30 s, overview under 2 s. The 1-minute load average before and after the child is recorded
+(``load_avg_1m``): on this shared 2-core machine other jobs can double the times. Writes
+bench/results/health_import.json.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import resource
 import subprocess
@@ -143,12 +146,14 @@ def main() -> None:
         articles = make_workbook(path, args.accounts, args.years, args.per_day, args.seed)
         print(f"generated {articles} articles of {args.accounts} accounts in {time.perf_counter() - t0:.1f} s")
         (Path(tmp) / "data").mkdir()
+        load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
         child = subprocess.run(
             [sys.executable, __file__, "--child", str(path), str(Path(tmp) / "data")],
             check=True, capture_output=True, text=True, cwd=ROOT,
         )  # fmt: skip
         figures = json.loads(child.stdout.strip().splitlines()[-1])
     figures["goal_import_s"], figures["goal_overview_s"] = 30, 2
+    figures["load_avg_1m"] = {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}
     figures["config"] = {"accounts": args.accounts, "years": args.years, "per_day": args.per_day, "seed": args.seed}
     for key, value in figures.items():
         print(f"{key:>22}: {value}")

@@ -681,6 +681,8 @@ PAGES = {
     "app_pages/progress.py": EVERYONE,
     "app_pages/check_draft.py": EVERYONE,
     "app_pages/reply_desk.py": EVERYONE,
+    "app_pages/review.py": EVERYONE,
+    "app_pages/health.py": EVERYONE,  # a learner sees the accounts they manage (test_health.py)
     "app_pages/account.py": EVERYONE,
     "app_pages/dashboard.py": STAFF,
     "app_pages/library.py": STAFF,
