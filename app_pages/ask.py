@@ -55,13 +55,7 @@ def show_citations(result: Answer, ask_id: int, heading: str = "sources") -> Non
             if svc.kb.catalog.find_document(c.doc) is None:
                 continue  # a curated answer's source may be a note, not a document
             cols = st.columns(2)
-            cols[0].download_button(
-                ui.tr("download_original"),
-                data=lambda doc=c.doc: library.original(ui.still(svc, user, *library.READERS), svc.kb, doc).data,
-                file_name=c.doc,
-                key=f"dl_{ask_id}_{c.n}",
-                on_click="ignore",
-            )
+            ui.original_button(svc, user, c.doc, f"dl_{ask_id}_{c.n}", cols[0])
             if c.page and c.doc.lower().endswith(".pdf"):
                 cols[1].download_button(
                     ui.tr("download_page", page=c.page),

@@ -24,7 +24,6 @@ from courses.errors import CourseError
 from courses.grading import Grade
 from courses.models import Module, MultipleChoice, Ordering, ShortAnswer, SingleChoice, TrueFalse
 from knowledge.errors import KnowledgeError
-from trainer import library
 from trainer.errors import StorageProblem, TrainerError
 from trainer.learning import EVERYONE, GRACE_S, Attempt, EmptyAnswer, ReviewItem, ShownQuestion, Unanswered, points
 
@@ -300,13 +299,7 @@ def read_up(module: Module, shown: ShownQuestion) -> None:
     record = svc.kb.catalog.find_document(doc) if doc else None
     if doc and record is not None:
         st.caption(ui.md_escape(ui.tr("kb_source", doc=record.title)))
-        st.download_button(
-            ui.tr("download_original"),
-            data=lambda: library.original(ui.still(svc, user, *library.READERS), svc.kb, doc).data,
-            file_name=doc,
-            key=f"kb:{shown.pos}:{doc}",
-            on_click="ignore",
-        )
+        ui.original_button(svc, user, doc, f"kb:{shown.pos}:{doc}")
 
 
 # ------------------------------------------------------------------ the quiz tab

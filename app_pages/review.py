@@ -15,7 +15,6 @@ from app_pages import ui
 from courses.errors import CourseError
 from courses.grading import Grade
 from courses.models import MultipleChoice, Ordering, Question, ShortAnswer, SingleChoice, TrueFalse
-from trainer import library
 from trainer.errors import TrainerError
 from trainer.learning import EVERYONE, EmptyAnswer
 from trainer.review import Refresher, RefresherOffer, Refreshers, ReviewCard, passage
@@ -108,13 +107,7 @@ def read_up(card: ReviewCard) -> None:
     elif record is not None:
         st.caption(ui.md_escape(ui.tr("kb_source", doc=record.title)))
     if record is not None:
-        st.download_button(
-            ui.tr("download_original"),
-            data=lambda: library.original(ui.still(svc, user, *library.READERS), svc.kb, doc).data,
-            file_name=doc,
-            key=f"kb:{card.id}:{doc}",
-            on_click="ignore",
-        )
+        ui.original_button(svc, user, doc, f"kb:{card.id}:{doc}")
 
 
 def when(days: int) -> str:

@@ -27,7 +27,7 @@ from knowledge.answer import Citation
 from knowledge.kb import KnowledgeBase
 from knowledge.llm import make_chat_model
 from knowledge.settings import Settings
-from trainer import people
+from trainer import library, people
 from trainer.accounts import Accounts, User, require_role
 from trainer.asklog import AskLog
 from trainer.db import open_db, shared_db
@@ -303,6 +303,18 @@ def page_user(*roles: str) -> User:
         st.warning(tr("password_change_required"))
         st.stop()
     return user
+
+
+def original_button(svc: Services, user: User, doc: str, key: str, where: Any = st) -> None:
+    """A knowledge-base document's original to download: read only when clicked, with the reader's
+    role checked again then (a deactivated user gets nothing)."""
+    where.download_button(
+        tr("download_original"),
+        data=lambda: library.original(still(svc, user, *library.READERS), svc.kb, doc).data,
+        file_name=doc,
+        key=key,
+        on_click="ignore",
+    )
 
 
 def still(svc: Services, user: User, *roles: str) -> User:
