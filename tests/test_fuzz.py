@@ -7,6 +7,7 @@ input from the issue, an ingest batch with broken files in it, and malformed cou
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import logging
 import os
@@ -462,3 +463,64 @@ def test_gift_file_errors_name_file_and_line(tmp_path: Path):
     assert f"{gift}: line 4: bad: braces do not match" in result.stderr
     assert f"{gift}: line 6: nofeedback: wrong answer 'No' has no feedback" in result.stderr
     assert (root / "demo-course" / "01-review-basics" / "quiz.yaml").read_bytes() == before  # nothing written
+
+
+# ---------------------------------------------------------------------------- account health exports
+def _health_workbook() -> bytes:
+    """A small export as the WeChat back end writes it: a title row, the header, dates as date-times and
+    as text, counts, 是/否 for originality."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["已发表文章 2026-01-01 至 2026-03-31"])
+    ws.append(["公众号名称", "标题", "发布时间", "阅读数", "分享数", "是否原创"])
+    for i in range(30):
+        day = dt.datetime(2026, 1, 1, 8, 30) + dt.timedelta(days=3 * i)
+        ws.append(["新桥镇", f"新桥镇第{i}期便民服务信息 & <更新>", day if i % 2 else day.isoformat(sep=" "), 100 + i, i, "是"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+HEALTH_SEEDS = {
+    "xlsx": ("export.xlsx", _health_workbook()),
+    "csv": ("hewan_town.csv", (ROOT / "trainer" / "samples" / "health" / "hewan_town.csv").read_bytes()),
+}
+
+
+def _mutated_sheet(data: bytes, ops: list[tuple[str, float, bytes]]) -> bytes:
+    """Damage the worksheet XML inside a valid zip, so the sheet reader itself meets the damage."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            part = src.read(info)
+            dst.writestr(info.filename, mutate(part, ops) if info.filename.startswith("xl/worksheets/") else part)
+    return out.getvalue()
+
+
+@settings(
+    max_examples=80,
+    deadline=timedelta(seconds=10),
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(
+    which=st.sampled_from(["xlsx sheet", "xlsx bytes", "csv"]), ops=st.lists(mutation, min_size=1, max_size=4)
+)
+def test_mutated_health_exports_parse_or_fail_cleanly(which: str, ops: list[tuple[str, float, bytes]]):
+    """A damaged publishing-record export (the sheet XML inside the zip, the zip's bytes, a GB18030 CSV)
+    gives rows or our one-line error: never another exception, never a post without a time."""
+    from trainer.errors import TrainerError
+    from trainer.health import parse
+
+    name, data = HEALTH_SEEDS["csv" if which == "csv" else "xlsx"]
+    data = _mutated_sheet(data, ops) if which == "xlsx sheet" else mutate(data, ops)
+    try:
+        parsed = parse(name, data, account="新桥镇")
+    except TrainerError as exc:
+        message = str(exc)
+        assert message and "\n" not in message and "Traceback" not in message, message
+        return
+    for post in parsed.posts:
+        assert isinstance(post.published, dt.datetime) and post.title.strip() and "\n" not in post.account

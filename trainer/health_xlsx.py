@@ -16,6 +16,7 @@ import codecs
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -386,8 +387,8 @@ def read_xlsx(data: IO[bytes], *, limit: int | None, max_rows: int) -> list[Shee
     """Every worksheet's non-blank rows (at most ``limit`` each); more than ``max_rows`` raises OverflowError."""
     try:
         zf = zipfile.ZipFile(data)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise XlsxUnreadable(str(exc)) from None
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise XlsxUnreadable(" ".join(str(exc).split())) from None
     out = []
     with zf:
         try:
@@ -401,6 +402,11 @@ def read_xlsx(data: IO[bytes], *, limit: int | None, max_rows: int) -> list[Shee
                     with _open(zf, part) as fh:  # not the common form (or broken): the element reader decides
                         found = _collect(_rows(fh, shared), limit, max_rows)
                 out.append(SheetRows(name, *found))
-        except (etree.XMLSyntaxError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
-            raise XlsxUnreadable(f"{exc.__class__.__name__}: {exc}") from None
+        # A damaged zip fails while a part is inflated (zlib.error, a bad CRC, EOF), an encrypted or
+        # unusually compressed one as RuntimeError / NotImplementedError: all say "cannot be opened".
+        except (
+            etree.XMLSyntaxError, ValueError, KeyError, IndexError, TypeError, zipfile.BadZipFile, EOFError,
+            zlib.error, OSError, RuntimeError, NotImplementedError,
+        ) as exc:  # fmt: skip
+            raise XlsxUnreadable(" ".join(f"{exc.__class__.__name__}: {exc}".split())) from None
     return out
