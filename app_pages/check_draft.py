@@ -72,7 +72,7 @@ with upload:
 def show_finding(f: Finding) -> None:
     excerpt = " ".join(f.excerpt.split())
     # The rule's name is in the interface language; the message is in the draft's.
-    line = f"**{ui.md_escape(rule_name(f.rule, ui.lang()))}** · {ui.md_escape(f.message)}"
+    line = f"**{ui.md_inline(rule_name(f.rule, ui.lang()))}** · {ui.md_escape(f.message)}"
     if excerpt:
         line += "  \n> " + ui.md_escape(excerpt[:200])
     st.markdown(line)

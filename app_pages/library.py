@@ -64,7 +64,7 @@ def show_document(doc: str) -> None:
             (ui.tr("added_by"), d.added_by or DASH),
             (ui.tr("doc_fingerprint"), d.sha256[:16] + "…"),
         ]
-        st.markdown("\n".join(f"- **{ui.md_escape(k)}**：{ui.md_escape(v)}" for k, v in details))
+        st.markdown("\n".join(f"- **{ui.md_inline(k)}**：{ui.md_escape(v)}" for k, v in details))
         if view.has_original:
             try:
                 original = library.original(user, svc.kb, d.doc)

@@ -359,6 +359,12 @@ def password_form(svc: Services, user: User, key: str, *, handed_over: bool) -> 
 _MD_SPECIAL = set(string.punctuation)
 
 
+def md_inline(text: str) -> str:
+    """:func:`md_escape` for text inside a line's Markdown (bold, a table cell): without the trailing
+    line-break spaces, which would stop ``**...**`` from closing and show the asterisks."""
+    return md_escape(text).rstrip(" ")
+
+
 def md_escape(text: str) -> str:
     """Document text as literal Markdown: every ASCII punctuation mark backslash-escaped (CommonMark
     allows it for all of them), so no link, image, HTML or heading can come from a document."""

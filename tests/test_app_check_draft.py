@@ -53,6 +53,7 @@ def test_learner_checks_a_draft_and_gets_an_escaped_report(people: Accounts) -> 
     rendered = "\n".join(str(m.value) for m in at.markdown)
     assert "Typo" in rendered and "再接再厉" in rendered
     assert "Vague title" in rendered
+    assert "**Vague title**" in rendered  # bold that closes: no line-break spaces before the asterisks
     assert not re.search(r"\b(?:wording|title|fact|service|date)\.[a-z]+", rendered)  # names, not rule ids
     assert "img src" in rendered and not re.search(r"(?<!\\)[<>\[\]]", rendered.replace("> ", ""))
     subheaders = [str(s.value) for s in at.subheader]

@@ -137,3 +137,25 @@ def test_nothing_english_on_the_chinese_page(stored: HealthStore, accounts: Acco
     assert not at.exception, at.exception
     assert len(at.get("vega_lite_chart")) == 4  # weeks, weekday x hour, reads by hour, mix
     assert english_in(at, english_vocabulary()) == []
+
+
+def test_my_account_shows_the_findings_of_the_accounts_i_manage(stored: HealthStore, accounts: Accounts) -> None:
+    def my_account(username: str) -> AppTest:  # through the app: the page links to another page
+        return (
+            open_page("streamlit_app.py", username, lang="zh", timeout=TIMEOUT)
+            .switch_page("app_pages/account.py")
+            .run()
+        )
+
+    lin = my_account("lin")
+    assert not lin.exception, lin.exception
+    shown = texts(lin) + "\n".join(str(e.value) for e in lin.error)
+    assert (
+        [s.value for s in lin.subheader if s.value == "我管理的公众号"]
+        and "**新桥镇**" in shown
+        and "柳塘区人民政府" not in shown
+    )  # hers only
+    assert "前14天内没有更新" in shown and "对应课程：第4模块" in shown  # silent since May 2025: the veto
+    assert any(link.proto.label == "在账号健康检查中查看完整报告" for link in lin.get("page_link"))
+    wang = my_account("wang")
+    assert not wang.exception and not [s for s in wang.subheader if s.value == "我管理的公众号"]  # none of his

@@ -421,6 +421,8 @@ TEXT: dict[str, dict[str, str]] = {
     "health_metric_original": {"zh": "原创比例", "en": "Original"},
     "health_findings_title": {"zh": "发现的问题与对应课程", "en": "Findings and the lessons that teach the fix"},
     "health_no_findings": {"zh": "没有发现问题。", "en": "Nothing to fix."},
+    "my_accounts_title": {"zh": "我管理的公众号", "en": "The accounts I manage"},
+    "my_accounts_link": {"zh": "在账号健康检查中查看完整报告", "en": "The full report on Account health"},
     "health_finding_module": {
         "zh": "对应课程：第{order}模块“{module}”，课时“{lesson}”",
         "en": "Taught in module {order}, “{module}”, lesson “{lesson}”",
