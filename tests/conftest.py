@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,3 +75,32 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def review_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Seconds the review clock is ahead (``APP_REVIEW_CLOCK_FILE``), moved by the test; set before an
+    app server starts, so the server reads it too."""
+    path = tmp_path / "clock-shift"
+    path.write_text("0", encoding="utf-8")
+    monkeypatch.setenv("APP_REVIEW_CLOCK_FILE", str(path))
+    return path
+
+
+@pytest.fixture
+def deferred(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, Any]]:
+    """(file name, callable) of every download whose data is built on click, as pages register them:
+    a test calls them as the click would, e.g. after the user lost the role."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    seen: list[tuple[str | None, Any]] = []
+    real = MediaFileManager.add_deferred
+
+    def spy(
+        self: MediaFileManager, data_callable: Any, mimetype: Any, coordinates: str, file_name: Any = None, **kw: Any
+    ) -> str:
+        seen.append((file_name, data_callable))
+        return real(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    return seen

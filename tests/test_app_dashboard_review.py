@@ -35,34 +35,10 @@ LEFT = {"lin": 20, "wu": 200, "zhou": -10, "li": 50, "xu": 80, "nocert": None}
 GROUP = {"lin": "柳塘街道", "wu": "柳塘街道", "zhou": "柳塘街道", "nocert": "柳塘街道", "li": "新桥镇", "xu": "新桥镇"}
 
 
-@pytest.fixture
-def shift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "clock-shift"
-    path.write_text("0", encoding="utf-8")
-    monkeypatch.setenv("APP_REVIEW_CLOCK_FILE", str(path))
-    return path
 
 
 @pytest.fixture
-def deferred(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, Any]]:
-    """(file name, callable) of every download whose data is built on click."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    seen: list[tuple[str | None, Any]] = []
-    real = MediaFileManager.add_deferred
-
-    def spy(
-        self: MediaFileManager, data: Any, mimetype: Any, coordinates: str, file_name: Any = None, **kw: Any
-    ) -> str:
-        seen.append((file_name, data))
-        return real(self, data, mimetype, coordinates, file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return seen
-
-
-@pytest.fixture
-def office(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shift: Path) -> dict[str, Any]:
+def office(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, review_clock: Path) -> dict[str, Any]:
     """lin missed m1-q1 and wu missed m1-q2 in practice; certificates lapsing as LEFT says, seen
     SHIFT_DAYS from now (the review clock moved on)."""
     root = make_course(tmp_path / "content")
@@ -88,7 +64,7 @@ def office(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
         lapse = dt.datetime.fromtimestamp(seen_at + (left + 0.5) * DAY, dt.UTC)
         issued = lapse.replace(year=lapse.year - 1).timestamp()
         issue_certificate(db, who, who.upper(), catalog.course("c1"), issued)
-    shift.write_text(str(SHIFT_DAYS * DAY), encoding="utf-8")
+    review_clock.write_text(str(SHIFT_DAYS * DAY), encoding="utf-8")
     return {"db": db, "catalog": catalog, "accounts": accounts, "people": people, "missed_at": missed_at}
 
 
@@ -154,7 +130,7 @@ def test_recall_overdue_and_expiring_certificates_on_the_dashboard_and_in_excel(
     assert days == {"zhou": -10, "lin": 20, "li": 50, "xu": 80}
 
 
-def test_a_trainer_assigns_a_refresher_to_a_group(office: dict[str, Any], shift: Path) -> None:
+def test_a_trainer_assigns_a_refresher_to_a_group(office: dict[str, Any], review_clock: Path) -> None:
     at = dashboard()
     at.selectbox(key="rt_assign_group").set_value("柳塘街道")
     next(b for b in at.button if b.label == "Assign the refresher").click().run()
@@ -166,7 +142,7 @@ def test_a_trainer_assigns_a_refresher_to_a_group(office: dict[str, Any], shift:
     assert assigned == {"lin", "wu", "zhou"}
 
     # wu's certificate has 200 days to go: without the assignment she would be offered nothing yet.
-    deck = Review.from_env(db, office["catalog"], {"APP_REVIEW_CLOCK_FILE": str(shift)})
+    deck = Review.from_env(db, office["catalog"], {"APP_REVIEW_CLOCK_FILE": str(review_clock)})
     people = office["people"]
     [offer] = Refreshers(deck).offers(people["wu"])
     assert offer.assigned and offer.days_left > 60

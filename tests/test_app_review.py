@@ -28,16 +28,7 @@ DAY = 86_400
 
 
 @pytest.fixture
-def shift(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The review clock's offset in seconds, moved by the test."""
-    path = tmp_path / "clock-shift"
-    path.write_text("0", encoding="utf-8")
-    monkeypatch.setenv("APP_REVIEW_CLOCK_FILE", str(path))
-    return path
-
-
-@pytest.fixture
-def missed(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shift: Path) -> Learning:
+def missed(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, review_clock: Path) -> Learning:
     """lin missed m1-q1 in a practice attempt just now."""
     root = make_course(tmp_path / "content")
     monkeypatch.setenv("APP_COURSES_DIR", str(root))
@@ -69,13 +60,13 @@ def check_button(at: AppTest):  # type: ignore[no-untyped-def]
     return next(b for b in at.button if b.label == "Check")
 
 
-def test_missed_question_is_due_the_next_day_and_answered_with_feedback(missed: Learning, shift: Path) -> None:
+def test_missed_question_is_due_the_next_day_and_answered_with_feedback(missed: Learning, review_clock: Path) -> None:
     at = page()
     assert not at.exception
     assert at.metric[0].value == "0"
     assert "You are done for today" in texts(at) and "Next: 1 card(s)" in texts(at)
 
-    shift.write_text(str(DAY), encoding="utf-8")  # the next review day
+    review_clock.write_text(str(DAY), encoding="utf-8")  # the next review day
     at = page()
     assert at.metric[0].value == "1"
     assert "How many reviews?" in texts(at) and "missed before" in texts(at)
@@ -89,7 +80,7 @@ def test_missed_question_is_due_the_next_day_and_answered_with_feedback(missed: 
     at.button(key="review_next_card").click().run()
     assert at.metric[0].value == "0" and "You are done for today" in texts(at)
 
-    shift.write_text(str(2 * DAY), encoding="utf-8")
+    review_clock.write_text(str(2 * DAY), encoding="utf-8")
     at = page()
     at.radio[0].set_value("a")
     next(w for w in at.segmented_control if str(w.key).startswith("rf:")).set_value("easy")
@@ -99,8 +90,8 @@ def test_missed_question_is_due_the_next_day_and_answered_with_feedback(missed: 
     assert [r[0] for r in ratings] == [Rating.Again, Rating.Again, Rating.Easy]  # quiz, page, page ("easy")
 
 
-def test_a_second_tab_answering_the_same_card_counts_once(missed: Learning, shift: Path) -> None:
-    shift.write_text(str(DAY), encoding="utf-8")
+def test_a_second_tab_answering_the_same_card_counts_once(missed: Learning, review_clock: Path) -> None:
+    review_clock.write_text(str(DAY), encoding="utf-8")
     first, second = page(), page()  # both show the card at the same version
     first.radio[0].set_value("a")
     check_button(first).click().run()
@@ -111,8 +102,8 @@ def test_a_second_tab_answering_the_same_card_counts_once(missed: Learning, shif
     assert [r[0] for r in rows] == ["quiz", "review"]
 
 
-def test_sidebar_count_and_retention_on_my_progress(missed: Learning, shift: Path) -> None:
-    shift.write_text(str(DAY), encoding="utf-8")
+def test_sidebar_count_and_retention_on_my_progress(missed: Learning, review_clock: Path) -> None:
+    review_clock.write_text(str(DAY), encoding="utf-8")
     at = open_page("streamlit_app.py", "lin", lang="en", timeout=TIMEOUT)
     assert any("Due for review today: 1" in str(link.label) for link in at.sidebar.get("page_link"))
     at = at.switch_page("app_pages/progress.py").run()
@@ -120,13 +111,13 @@ def test_sidebar_count_and_retention_on_my_progress(missed: Learning, shift: Pat
     assert "Retention" in texts(at) or any("Retention" in str(s.value) for s in at.subheader)
 
 
-def test_staff_open_their_own_deck(missed: Learning, shift: Path) -> None:
-    shift.write_text(str(DAY), encoding="utf-8")
+def test_staff_open_their_own_deck(missed: Learning, review_clock: Path) -> None:
+    review_clock.write_text(str(DAY), encoding="utf-8")
     at = page("tom")
     assert not at.exception and at.metric[0].value == "0"
 
 
-def test_a_refresher_before_the_lapse_renews_the_certificate(missed: Learning, shift: Path) -> None:
+def test_a_refresher_before_the_lapse_renews_the_certificate(missed: Learning, review_clock: Path) -> None:
     lin = Accounts(missed.db).get("lin")
     for module in ("m1", "m2"):
         missed.mark_read(lin, "c1", module, "basics")
@@ -138,7 +129,7 @@ def test_a_refresher_before_the_lapse_renews_the_certificate(missed: Learning, s
     lapse = dt.datetime.fromisoformat(cert.expires_at or "").timestamp()
     at = page()
     assert not any("Certificate refresher" in s.value for s in at.subheader)  # a year to go
-    shift.write_text(str(lapse - 30 * DAY - time.time()), encoding="utf-8")
+    review_clock.write_text(str(lapse - 30 * DAY - time.time()), encoding="utf-8")
     at = page()
     assert any("Certificate refresher" in s.value for s in at.subheader)
     assert any("days left" in i.value for i in at.info)
@@ -170,7 +161,7 @@ def test_a_refresher_before_the_lapse_renews_the_certificate(missed: Learning, s
     assert any("Superseded" in w.value and shown_code in w.value for w in progress.warning)
     progress.text_input(key="verify_code").input(new_code).run()
     assert any("Valid" in s.value for s in progress.success)
-    shift.write_text(str(lapse + 400 * DAY - time.time()), encoding="utf-8")  # past the new one's lapse too
+    review_clock.write_text(str(lapse + 400 * DAY - time.time()), encoding="utf-8")  # past the new one's lapse too
     progress = open_page("streamlit_app.py", "lin", lang="en", timeout=TIMEOUT)
     progress = progress.switch_page("app_pages/progress.py").run()
     progress.text_input(key="verify_code").input(new_code).run()

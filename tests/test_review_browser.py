@@ -27,16 +27,7 @@ DAY = 86_400
 
 
 @pytest.fixture
-def clock_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Seconds the server's review clock is ahead; in the environment the server starts with."""
-    path = tmp_path / "clock-shift"
-    path.write_text("0", encoding="utf-8")
-    monkeypatch.setenv("APP_REVIEW_CLOCK_FILE", str(path))
-    return path
-
-
-@pytest.fixture
-def server(clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clock_file: Path) -> Iterator[str]:
+def server(clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, review_clock: Path) -> Iterator[str]:
     monkeypatch.setenv("APP_COURSES_DIR", str(make_course(tmp_path / "content")))
     Accounts(open_db(clean_env / "app.db")).create_user("lin", PASSWORD, "learner", name="Lin", language="en")
     yield from run_app(clean_env)
@@ -61,7 +52,7 @@ def fsrs_interval(missed_at: float, answered_at: float) -> int:
     return (card.due - card.last_review).days  # type: ignore[operator]
 
 
-def test_a_missed_question_comes_back_the_next_day_and_then_later(server: str, page, clock_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_missed_question_comes_back_the_next_day_and_then_later(server: str, page, review_clock: Path) -> None:  # type: ignore[no-untyped-def]
     page.goto(server)
     page.get_by_label("User name").fill("lin")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -85,7 +76,7 @@ def test_a_missed_question_comes_back_the_next_day_and_then_later(server: str, p
     assert page.get_by_role("link", name=re.compile("Due for review today")).count() == 0
 
     # The next review day: counted in the sidebar and asked on Today's review.
-    clock_file.write_text(str(DAY), encoding="utf-8")
+    review_clock.write_text(str(DAY), encoding="utf-8")
     page.get_by_role("link", name="My progress").click()  # any page: the sidebar is drawn again
     due_link = page.get_by_role("link", name="Due for review today: 1")
     due_link.wait_for()

@@ -755,22 +755,6 @@ def test_navigation_registers_only_the_pages_a_role_may_open(people: Accounts, w
 
 
 # ---------------------------------------------------------------------------------------------- downloads
-@pytest.fixture
-def deferred(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, Any]]:
-    """(file name, callable) of every download whose data is built on click, as pages register them."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    seen: list[tuple[str | None, Any]] = []
-    real = MediaFileManager.add_deferred
-
-    def spy(
-        self: MediaFileManager, data_callable: Any, mimetype: Any, coordinates: str, file_name: Any = None, **kw: Any
-    ) -> str:  # noqa: E501
-        seen.append((file_name, data_callable))
-        return real(self, data_callable, mimetype, coordinates, file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return seen
 
 
 @pytest.fixture
