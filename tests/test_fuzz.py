@@ -522,5 +522,5 @@ def test_mutated_health_exports_parse_or_fail_cleanly(which: str, ops: list[tupl
         message = str(exc)
         assert message and "\n" not in message and "Traceback" not in message, message
         return
-    for post in parsed.posts:
-        assert isinstance(post.published, dt.datetime) and post.title.strip() and "\n" not in post.account
+    for post in parsed.posts:  # a title may be empty: a damaged header leaves its column to the user to name
+        assert isinstance(post.published, dt.datetime) and isinstance(post.title, str) and "\n" not in post.account
