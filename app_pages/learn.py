@@ -21,8 +21,7 @@ import streamlit as st
 
 from app_pages import ui
 from courses.errors import CourseError
-from courses.grading import Grade
-from courses.models import Module, MultipleChoice, Ordering, ShortAnswer, SingleChoice, TrueFalse
+from courses.models import Module, MultipleChoice, ShortAnswer, SingleChoice, TrueFalse
 from knowledge.errors import KnowledgeError
 from trainer.errors import StorageProblem, TrainerError
 from trainer.learning import EVERYONE, GRACE_S, Attempt, EmptyAnswer, ReviewItem, ShownQuestion, Unanswered, points
@@ -172,19 +171,6 @@ def show_lessons(module: Module) -> None:
 
 
 # ------------------------------------------------------------------ questions
-def option_texts(shown: ShownQuestion) -> dict[str, str]:
-    q = shown.question
-    if isinstance(q, SingleChoice | MultipleChoice):
-        return {o.id: o.text.get(L) for o in q.options}
-    if isinstance(q, Ordering):
-        return {i.id: i.text.get(L) for i in q.items}
-    return {}
-
-
-def numbered(ids: list[str] | tuple[str, ...], texts: dict[str, str]) -> str:
-    return "\n".join(f"{n}. {texts.get(i, i)}" for n, i in enumerate(ids, 1))
-
-
 def move_item(order_key: str, moved_key: str, i: int, step: int) -> None:
     order = list(st.session_state[order_key])
     j = i + step
@@ -208,7 +194,7 @@ def ordering_widget(shown: ShownQuestion, key: str, texts: dict[str, str], *, di
     order: list[str] = st.session_state[order_key]
     if disabled:
         st.caption(ui.tr("your_answer"))
-        st.markdown(numbered(order, texts) if st.session_state[moved_key] else "—")
+        st.markdown(ui.numbered(order, texts) if st.session_state[moved_key] else "—")
         return None
     st.caption(ui.tr("order_help"))
     for i, item in enumerate(order):
@@ -225,7 +211,7 @@ def ordering_widget(shown: ShownQuestion, key: str, texts: dict[str, str], *, di
 def response_widget(shown: ShownQuestion, key: str, disabled: bool = False, as_shown: bool = False) -> Any:
     """The widget for one question; returns the response in the engine's form."""
     q = shown.question
-    texts = option_texts(shown)
+    texts = ui.option_texts(shown.question)
     st.markdown(f"**{ui.tr('question_n', n=shown.pos + 1)}** · {q.prompt.get(L)}")
     stored = shown.response
     if isinstance(q, SingleChoice):
@@ -254,26 +240,6 @@ def response_widget(shown: ShownQuestion, key: str, disabled: bool = False, as_s
     return ordering_widget(shown, key, texts, disabled=disabled, as_shown=as_shown)
 
 
-def show_grade(shown: ShownQuestion, grade: Grade) -> None:
-    texts = option_texts(shown)
-    if grade.correct:
-        st.success(ui.tr("correct"), icon=":material/check_circle:")
-    elif grade.score > 0:
-        st.warning(ui.tr("partly_correct", score=points(grade.score)))
-    else:
-        st.error(ui.tr("wrong"), icon=":material/cancel:")
-    for oid, why in grade.feedback.items():
-        st.markdown(f"- **{texts.get(oid, oid)}**: {why.get(L)}")
-    if grade.missed:
-        st.markdown(ui.tr("missed", items="、".join(texts.get(m, m) for m in grade.missed)))
-    if grade.feedback_wrong is not None and not grade.correct:
-        st.markdown(grade.feedback_wrong.get(L))
-    if isinstance(shown.question, Ordering) and not grade.correct:
-        st.markdown(f"**{ui.tr('correct_order')}**\n\n" + numbered([i.id for i in shown.question.items], texts))
-    if grade.explanation is not None:
-        st.info(f"**{ui.tr('explanation')}**: {grade.explanation.get(L)}")
-
-
 def show_reviewed(item: ReviewItem, key: str) -> None:
     """One answered question in a review; a question edited since shows its recorded score only."""
     if item.changed:
@@ -281,7 +247,7 @@ def show_reviewed(item: ReviewItem, key: str) -> None:
         st.info(ui.tr("question_changed", score=points(item.grade.score), max=points(item.grade.max)))
         return
     response_widget(item.shown, key, disabled=True)
-    show_grade(item.shown, item.grade)
+    ui.show_grade(item.shown.question, item.grade)
     if not item.grade.correct:
         read_up(module, item.shown)
 

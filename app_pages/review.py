@@ -13,8 +13,7 @@ import streamlit as st
 
 from app_pages import ui
 from courses.errors import CourseError
-from courses.grading import Grade
-from courses.models import MultipleChoice, Ordering, Question, ShortAnswer, SingleChoice, TrueFalse
+from courses.models import MultipleChoice, Question, ShortAnswer, SingleChoice, TrueFalse
 from trainer.errors import TrainerError
 from trainer.learning import EVERYONE, EmptyAnswer
 from trainer.review import Refresher, RefresherOffer, Refreshers, ReviewCard, passage
@@ -36,16 +35,8 @@ except TrainerError as exc:
     raise  # st.stop() raises; this line only tells type checkers so
 
 
-def texts(q: Question) -> dict[str, str]:
-    if isinstance(q, SingleChoice | MultipleChoice):
-        return {o.id: o.text.get(L) for o in q.options}
-    if isinstance(q, Ordering):
-        return {i.id: i.text.get(L) for i in q.items}
-    return {}
-
-
 def response_widget(q: Question, order: list[str], key: str) -> Any:
-    names = texts(q)
+    names = ui.option_texts(q)
     if isinstance(q, SingleChoice):
         return st.radio(ui.tr("your_answer"), order, index=None, format_func=names.__getitem__, key=key)
     if isinstance(q, MultipleChoice):
@@ -59,29 +50,6 @@ def response_widget(q: Question, order: list[str], key: str) -> Any:
         return st.text_input(ui.tr("your_answer"), key=key, max_chars=200)
     # Ordering: the items picked one after another, in the order they come.
     return st.multiselect(ui.tr("review_order_help"), order, format_func=names.__getitem__, key=key) or None
-
-
-def show_grade(card: ReviewCard, grade: Grade) -> None:
-    names = texts(card.question)
-    if grade.correct:
-        st.success(ui.tr("correct"), icon=":material/check_circle:")
-    elif grade.score > 0:
-        st.warning(ui.tr("partly_correct", score=f"{grade.score:g}"))
-    else:
-        st.error(ui.tr("wrong"), icon=":material/cancel:")
-    for oid, why in grade.feedback.items():
-        st.markdown(f"- **{names.get(oid, oid)}**: {why.get(L)}")
-    if grade.missed:
-        st.markdown(ui.tr("missed", items="、".join(names.get(m, m) for m in grade.missed)))
-    if grade.feedback_wrong is not None and not grade.correct:
-        st.markdown(grade.feedback_wrong.get(L))
-    if isinstance(card.question, Ordering) and not grade.correct:
-        st.markdown(
-            f"**{ui.tr('correct_order')}**\n\n"
-            + "\n".join(f"{n}. {i.text.get(L)}" for n, i in enumerate(card.question.items, 1))
-        )
-    if grade.explanation is not None:
-        st.info(f"**{ui.tr('explanation')}**: {grade.explanation.get(L)}")
 
 
 def read_up(card: ReviewCard) -> None:
@@ -124,7 +92,7 @@ def show_feedback(done: dict[str, Any]) -> None:
         return
     with st.container(border=True, key="review_feedback"):
         st.markdown(f"**{card.question.prompt.get(L)}**")
-        show_grade(card, done["grade"])
+        ui.show_grade(card.question, done["grade"])
         if not done["grade"].correct:
             read_up(card)
         text = when(done["days"])

@@ -23,6 +23,8 @@ import streamlit as st
 from app_pages.auth_routes import SESSION_PATH, SIGN_OUT_PATH
 from courses.content import default_root, load_catalog
 from courses.errors import CourseError
+from courses.grading import Grade
+from courses.models import MultipleChoice, Ordering, Question, SingleChoice
 from knowledge.answer import Citation
 from knowledge.kb import KnowledgeBase
 from knowledge.llm import make_chat_model
@@ -33,7 +35,7 @@ from trainer.asklog import AskLog
 from trainer.db import open_db, shared_db
 from trainer.errors import PermissionDenied, StorageProblem, TrainerError
 from trainer.i18n import one_language, preferred_language, t
-from trainer.learning import Learning
+from trainer.learning import Learning, points
 from trainer.review import Review
 from trainer.sessions import COOKIE_NAME, SessionExpired, Sessions
 
@@ -357,6 +359,41 @@ def password_form(svc: Services, user: User, key: str, *, handed_over: bool) -> 
 
 # ---------------------------------------------------------------------- safe text
 _MD_SPECIAL = set(string.punctuation)
+
+
+def option_texts(q: Question) -> dict[str, str]:
+    """A question's option or item texts by id, in the interface language."""
+    L = lang()
+    if isinstance(q, SingleChoice | MultipleChoice):
+        return {o.id: o.text.get(L) for o in q.options}
+    if isinstance(q, Ordering):
+        return {i.id: i.text.get(L) for i in q.items}
+    return {}
+
+
+def numbered(ids: list[str] | tuple[str, ...], texts: dict[str, str]) -> str:
+    return "\n".join(f"{n}. {texts.get(i, i)}" for n, i in enumerate(ids, 1))
+
+
+def show_grade(question: Question, grade: Grade) -> None:
+    """The feedback on one graded answer, as a quiz review and Today's review show it."""
+    L, texts = lang(), option_texts(question)
+    if grade.correct:
+        st.success(tr("correct"), icon=":material/check_circle:")
+    elif grade.score > 0:
+        st.warning(tr("partly_correct", score=points(grade.score)))
+    else:
+        st.error(tr("wrong"), icon=":material/cancel:")
+    for oid, why in grade.feedback.items():
+        st.markdown(f"- **{texts.get(oid, oid)}**: {why.get(L)}")
+    if grade.missed:
+        st.markdown(tr("missed", items="、".join(texts.get(m, m) for m in grade.missed)))
+    if grade.feedback_wrong is not None and not grade.correct:
+        st.markdown(grade.feedback_wrong.get(L))
+    if isinstance(question, Ordering) and not grade.correct:
+        st.markdown(f"**{tr('correct_order')}**\n\n" + numbered([i.id for i in question.items], texts))
+    if grade.explanation is not None:
+        st.info(f"**{tr('explanation')}**: {grade.explanation.get(L)}")
 
 
 def md_inline(text: str) -> str:
