@@ -28,11 +28,13 @@ from .errors import EmptyQuestion
 from .evidence import (
     TOP_PASSAGES,
     Candidate,
+    asks_quantity,
     Features,
     choose,
     features,
     idf_table,
     score_units,
+    states_quantity,
     ui_language,
 )
 from .lexical import tokenize
@@ -156,7 +158,11 @@ def assess(kb: KnowledgeBase, query: str, own_terms: Sequence[str] = ()) -> Asse
     if not candidates:
         return Assessment(query, hits, [], [], measured, "not_found", 0.0)
     confidence, p = kb.calibration().decide(measured)
-    return Assessment(query, hits, candidates, choose(candidates), measured, confidence, round(p, 4))
+    quantity = asks_quantity(query)
+    chosen = choose(candidates, quantity=quantity)
+    if confidence == "answered" and quantity and not any(states_quantity(c.text) for c in chosen):
+        confidence = "related"  # on the topic, but the number asked for is not there
+    return Assessment(query, hits, candidates, chosen, measured, confidence, round(p, 4))
 
 
 def compose_extractive(

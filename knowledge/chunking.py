@@ -24,6 +24,14 @@ _SENTENCE_END = re.compile(
     r"|\.[\"')\]]*(?=\s+[^a-z]|\s*$)"
     r"|\n"
 )
+# The same without the semicolon: a whole sentence, as a quote gives it. A regulation's sentence
+# is often several clauses joined by "；", and a clause alone loses the condition it depends on.
+_FULL_STOP = re.compile(
+    r"[。！？]+[”’」』）)\"']*"
+    r"|[!?]+[\"')\]]*(?=\s|$)"
+    r"|\.[\"')\]]*(?=\s+[^a-z]|\s*$)"
+    r"|\n"
+)
 # Leave room for a few tokens of drift between summed sentence counts and the real count.
 _MARGIN = 8
 
@@ -39,11 +47,12 @@ class Chunk:
     tokens: int
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, whitespace trimmed; spans are in order and disjoint."""
+def sentence_spans(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, whitespace trimmed; spans are in order and disjoint.
+    With ``clauses`` a semicolon ends a span too (chunks may be cut there)."""
     spans: list[tuple[int, int]] = []
     pos = 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in (_SENTENCE_END if clauses else _FULL_STOP).finditer(text):
         if m.group().startswith(".") and _is_abbreviation(text, m.start()):
             continue
         _add_span(text, pos, m.end(), spans)

@@ -15,9 +15,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from .language import detect_language
 from .lexical import in_dictionary, is_cjk, subwords, tokenize
@@ -240,17 +242,39 @@ def features(
     )
 
 
+# ---------------------------------------------------------------------------- quantities
+
+
+@lru_cache(maxsize=1)
+def _quantity_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    raw = yaml.safe_load(Path(__file__).with_name("quantities.yaml").read_text(encoding="utf-8"))
+    return tuple(re.compile("|".join(f"(?:{p})" for p in raw[key].values()), re.IGNORECASE) for key in ("asks", "states"))  # type: ignore[return-value]
+
+
+def asks_quantity(question: str) -> bool:
+    """The question asks how many, how long, how often (``quantities.yaml``)."""
+    return bool(_quantity_patterns()[0].search(question))
+
+
+def states_quantity(text: str) -> bool:
+    """The text states a number, an amount, a span or a frequency."""
+    return bool(_quantity_patterns()[1].search(text))
+
+
 # ---------------------------------------------------------------------------- choosing quotes
 
 
-def choose(candidates: Sequence[Candidate], limit: int = MAX_QUOTES) -> list[Candidate]:
+def choose(candidates: Sequence[Candidate], limit: int = MAX_QUOTES, *, quantity: bool = False) -> list[Candidate]:
     """The quotes, best-supported first: in the language of the best one, none that says the
     same as one already chosen (when a policy and an example post say the same, the policy's),
-    and none far behind the best."""
+    and none far behind the best. For a question that asks for a quantity, the units that state
+    one come first."""
     if not candidates:
         return []
     best = candidates[0]
     pool = [c for c in candidates if c.language == best.language and c.score >= best.score - QUOTE_MARGIN]
+    if quantity:
+        pool.sort(key=lambda c: not states_quantity(c.text))  # stable: by score within each group
     chosen: list[Candidate] = []
     for c in pool:
         if len(chosen) == limit:

@@ -41,10 +41,28 @@ NUMBERING = re.compile(
 _CLAUSE = re.compile(r"(?:第[一二三四五六七八九十百零\d]+[条章节]|article\s+\d+|\d+\.\d+\s)", re.IGNORECASE)
 
 
-def _ends_list(gap: str, mark: str, sentence: str, marked: bool) -> bool:
-    """Whether a line no longer belongs to the list being read: a blank line before it, no list
-    marker where the items had one, or the start of a new clause ("第五条", "Article 9", "3.2")."""
-    return "\n\n" in gap or (marked and not mark.strip()) or bool(_CLAUSE.match(sentence))
+# What starts a list item: a bullet or checkbox, or an enumerator ("（一）", "(2)", "三、", "4.", "b)").
+_ITEM = re.compile(
+    r"\s*(?:[-*•·]|\[[ xX]?\]|[（(](?:[一二三四五六七八九十]+|\d{1,2}|[a-z])[）)]|[一二三四五六七八九十]+、"
+    r"|\d{1,2}(?:[.、](?!\d)|\))|[a-z]\))",
+    re.IGNORECASE,
+)
+
+
+def _bare(span: str) -> bool:
+    """A span that is only a number ("1." cut off from its sentence, "Article 8.")."""
+    rest = span[m.end() :] if (m := _ITEM.match(span)) else NUMBERING.sub("", span, count=1)
+    return len(rest.strip()) < 2 or not any(ch.isalnum() for ch in span)
+
+
+def _ends_list(gap: str, item: bool, sentence: str, marked: bool) -> bool:
+    """Whether a line no longer belongs to the list being read: the start of a new clause
+    ("第五条", "Article 9", "3.2"), a line that is not an item where the items are marked, or,
+    in a list of unmarked lines, a blank line before it (documents that put a blank line between
+    all paragraphs put one between numbered items too)."""
+    if _CLAUSE.match(sentence):
+        return True
+    return not item if marked else "\n\n" in gap
 
 
 def _list_end(text: str, spans: list[tuple[int, int]], i: int) -> int | None:
@@ -52,13 +70,15 @@ def _list_end(text: str, spans: list[tuple[int, int]], i: int) -> int | None:
     is longer than MAX_LIST_CHARS: a list is quoted whole or not at all (four of eight steps
     read as if they were all)."""
     j = i
-    first_marked = False
+    first_marked = numbered = False
     while j + 1 < len(spans):
         start, end = spans[j + 1]
         mark = _LIST_MARK.match(text[start:end]).group()  # type: ignore[union-attr]
+        item = numbered or bool(_ITEM.match(text[start:end]))
+        numbered = _bare(text[start:end])
         if j == i:
-            first_marked = bool(mark.strip())
-        elif _ends_list(text[spans[j][1] : start], mark, text[start + len(mark) : end], first_marked):
+            first_marked = item
+        elif not numbered and _ends_list(text[spans[j][1] : start], item, text[start + len(mark) : end], first_marked):
             break
         j += 1
     if spans[j][1] - spans[i][0] > MAX_LIST_CHARS:
@@ -75,10 +95,11 @@ def units(text: str, title: str = "", heading: str = "") -> list[Unit]:
     a question (as in an FAQ post) is context for the sentence after it; a sentence that refers
     back ("They may not...", "该...") is also quoted together with the one before it; list
     markers are trimmed and bare clause numbers ("Article 8.") skipped."""
-    spans = sentence_spans(text)
+    spans = sentence_spans(text, clauses=False)
     title = " ".join(title.split())
     lead, lead_kind = "", ""  # the line that introduced the list being read ("list"), or a question just asked
     marked = False  # the list's items carry list markers
+    numbered = False  # the span before was a bare number: this one is an item
     found: list[Unit] = []
     previous_end = 0
     for i, (start, end) in enumerate(spans):
@@ -88,15 +109,18 @@ def units(text: str, title: str = "", heading: str = "") -> list[Unit]:
         sentence = text[offset:end]
         if " ".join(sentence.split()) in title:  # the title, or part of it
             continue
-        if len(NUMBERING.sub("", sentence, count=1)) < 2:  # "Article 8." before its sentence
+        item = numbered or bool(_ITEM.match(text[start:end]))
+        numbered = _bare(sentence)
+        if numbered:  # "Article 8." before its sentence, a table's "--- | ---" rule
             continue
         introduces = sentence.endswith(_INTRODUCES)
-        if len(sentence) < 40 and not sentence.endswith(_SENTENCE_END) and not introduces:  # a heading
+        row = " | " in sentence  # a table row (as the loaders write one) says something, however short
+        if len(sentence) < 40 and not sentence.endswith(_SENTENCE_END) and not introduces and not row:  # a heading
             heading, lead, lead_kind = sentence, "", ""
             continue
         if lead_kind == "list-start":
-            lead_kind, marked = "list", bool(mark.strip())  # a blank line may follow the introducing line
-        elif lead_kind == "list" and _ends_list(gap, mark, sentence, marked):
+            lead_kind, marked = "list", item  # a blank line may follow the introducing line
+        elif lead_kind == "list" and _ends_list(gap, item, sentence, marked):
             lead, lead_kind = "", ""  # a blank line, an unmarked line or a new clause ends the list
         context = " ".join(p for p in (title, heading, lead) if p)
         if lead_kind == "question":
