@@ -20,7 +20,7 @@ from typing import Any
 import benchenv  # noqa: F401  (environment before the model loads)
 from kb_eval import RESULTS, answers, load_set
 
-from knowledge import calibration, evidence
+from knowledge import answer, calibration, evidence
 from knowledge.calibration import META_KEY
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
@@ -43,7 +43,7 @@ def _passage_features(self: evidence.Features, *, meaning_only: bool = False) ->
 
 VARIANTS: dict[str, Callable[[], Any]] = {
     "default": lambda: patched(evidence, "MAX_QUOTES", evidence.MAX_QUOTES),
-    "no glossary in coverage": lambda: patched(evidence, "translations", lambda token: ()),
+    "no quantity check": lambda: patched(answer, "asks_quantity", lambda question: False),
     "calibration on 4 features (passage level too)": lambda: patched(evidence.Features, "vector", _passage_features),
     "ANSWER_FALSE_RATE 0.05": lambda: patched(calibration, "ANSWER_FALSE_RATE", 0.05),
     "ANSWER_FALSE_RATE 0.20": lambda: patched(calibration, "ANSWER_FALSE_RATE", 0.20),

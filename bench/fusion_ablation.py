@@ -23,7 +23,10 @@ from knowledge.retrieval import DEFAULT_WEIGHTS, FusionWeights
 from knowledge.settings import Settings
 
 VARIANTS: dict[str, FusionWeights] = {
-    "default: z-dense + keywords + other language at 1/4": DEFAULT_WEIGHTS,
+    "default: z-dense + keywords + best sentence + other language at 1/4": DEFAULT_WEIGHTS,
+    "without the best-sentence list (session 5 default)": FusionWeights(units=0),
+    "best-sentence list at 1/2": FusionWeights(units=0.5),
+    "best-sentence list at 2": FusionWeights(units=2),
     "z-dense only": FusionWeights(lexical=0),
     "keywords only": FusionWeights(dense=0, z_cross=0),
     "default + glossary": FusionWeights(lexical_cross=1),

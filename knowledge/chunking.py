@@ -125,8 +125,7 @@ def _pack(
     cur_start, cur_end, cur_tokens = -1, -1, 0
     min_tokens = target // 4
     base = count_tokens("")  # special tokens counted once per chunk, not per sentence
-    for s, e in sentence_spans(text):
-        n = max(1, count_tokens(text[s:e]) - base)
+    for s, e, n in _pieces(text, count_tokens, base, limit):
         new_section = cur_start >= 0 and any(cur_end < b <= s for b in boundaries)
         if cur_start >= 0 and (cur_tokens + n > target or (new_section and cur_tokens >= min_tokens)):
             yield cur_start, cur_end
@@ -139,6 +138,19 @@ def _pack(
         cur_end, cur_tokens = e, cur_tokens + n
     if cur_start >= 0:
         yield cur_start, cur_end
+
+
+def _pieces(text: str, count_tokens: Callable[[str], int], base: int, limit: int) -> Iterator[tuple[int, int, int]]:
+    """(start, end, tokens) of whole sentences, so that no chunk ends inside one (a rule and its
+    condition are often one sentence of clauses joined by "；"); a sentence too long for a chunk
+    is given as its clauses."""
+    for s, e in sentence_spans(text, clauses=False):
+        n = max(1, count_tokens(text[s:e]) - base)
+        if n <= limit:
+            yield s, e, n
+            continue
+        for cs, ce in sentence_spans(text[s:e]):
+            yield s + cs, s + ce, max(1, count_tokens(text[s + cs : s + ce]) - base)
 
 
 def _split_long(

@@ -246,19 +246,42 @@ def features(
 
 
 @lru_cache(maxsize=1)
-def _quantity_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def _quantity_patterns() -> dict[str, re.Pattern[str]]:
     raw = yaml.safe_load(Path(__file__).with_name("quantities.yaml").read_text(encoding="utf-8"))
-    return tuple(re.compile("|".join(f"(?:{p})" for p in raw[key].values()), re.IGNORECASE) for key in ("asks", "states"))  # type: ignore[return-value]
+    return {
+        key: re.compile("|".join(f"(?:{p})" for p in (v.values() if isinstance(v, dict) else [v])), re.IGNORECASE)
+        for key, v in raw.items()
+    }
 
 
 def asks_quantity(question: str) -> bool:
     """The question asks how many, how long, how often (``quantities.yaml``)."""
-    return bool(_quantity_patterns()[0].search(question))
+    return bool(_quantity_patterns()["asks"].search(question))
 
 
+@lru_cache(maxsize=8192)
 def states_quantity(text: str) -> bool:
-    """The text states a number, an amount, a span or a frequency."""
-    return bool(_quantity_patterns()[1].search(text))
+    """The text states a number, an amount, a span or a frequency (a clause number is none)."""
+    patterns = _quantity_patterns()
+    return bool(patterns["states"].search(patterns["ignore"].sub(" ", text)))
+
+
+def arrange(candidates: Sequence[Candidate], language: str, *, quantity: bool = False) -> list[Candidate]:
+    """The candidates in the order an answer considers them, the one to lead it first: for a
+    question that asks for a quantity, the units that state one come first (a unit without the
+    number cannot answer it); and a unit in the question's own language leads when it scores
+    within QUOTE_MARGIN of a better one in the other language (a reader's own language, and
+    words that can be checked against the question's)."""
+    ordered = list(candidates)
+    if quantity:
+        ordered.sort(key=lambda c: not states_quantity(c.text))  # stable: by score within each group
+    if ordered and ordered[0].language != language:
+        top = ordered[0]
+        own = next((c for c in ordered if c.language == language and c.score >= top.score - QUOTE_MARGIN), None)
+        if own is not None:
+            ordered.remove(own)
+            ordered.insert(0, own)
+    return ordered
 
 
 # ---------------------------------------------------------------------------- choosing quotes
@@ -274,7 +297,7 @@ def choose(candidates: Sequence[Candidate], limit: int = MAX_QUOTES, *, quantity
     best = candidates[0]
     pool = [c for c in candidates if c.language == best.language and c.score >= best.score - QUOTE_MARGIN]
     if quantity:
-        pool.sort(key=lambda c: not states_quantity(c.text))  # stable: by score within each group
+        pool.sort(key=lambda c: not states_quantity(c.text))  # stable: the lead stays first
     chosen: list[Candidate] = []
     for c in pool:
         if len(chosen) == limit:

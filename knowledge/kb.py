@@ -371,6 +371,7 @@ class KnowledgeBase:
             mode=mode,
             weights=weights,
             reference=self.chunk_reference(),
+            unit_reference=self.unit_reference() if weights.units else None,
         )
         self.check_model()  # the embedder may have just loaded: compare its real fingerprint
         return hits

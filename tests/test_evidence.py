@@ -184,3 +184,104 @@ def test_a_quote_in_the_other_language_is_related_unless_a_reranker_scored_it():
         related_at=calibration.related_at,
     )
     assert reranked.decide(Features(**strong, cross=True, sentence_cosine=0.9, rerank=0.95))[0] == "answered"
+
+
+# ---------------------------------------------------------------------------- whole sentences, quantities, best sentence
+
+RULES_ZH = (
+    "第九条 网民留言属于本单位职责范围的，应当自收到之日起5个工作日内答复；"
+    "情况复杂的，经分管领导同意可以延长5个工作日，并告知留言人延期理由。\n\n"
+    "第十条 下列留言不予公开：\n\n"
+    "（一）涉及个人隐私的；\n\n"
+    "（二）涉及商业秘密的；\n\n"
+    "（三）含有辱骂内容的。\n\n"
+    "第十一条 留言办理情况纳入年度考核。\n"
+)
+
+
+def test_a_quote_is_a_whole_sentence_not_a_clause():
+    """ "；" joins the clauses of one rule: a clause alone loses its condition or its exception."""
+    found = [u.text for u in quotable(RULES_ZH, "留言办理规定")]
+    assert any(t.startswith("第九条") and t.endswith("并告知留言人延期理由。") for t in found)
+    assert not any(t.endswith("5个工作日内答复；") for t in found)
+
+
+def test_numbered_items_separated_by_blank_lines_are_one_list():
+    found = [u for u in quotable(RULES_ZH, "留言办理规定")]
+    whole = [u for u in found if u.text.startswith("第十条") and "（三）含有辱骂内容的。" in u.text]
+    assert whole, [u.text for u in found]
+    assert "第十一条" not in whole[0].text  # a new clause ends the list
+    item = next(u for u in found if u.text.startswith("（二）"))
+    assert "第十条" in item.context
+
+
+def test_a_table_row_is_a_quote_and_a_rule_line_is_not():
+    text = "Plain words\n\nterm | plain word\n--- | ---\nfacilitate | help\ncommence | start\n"
+    found = [u.text for u in quotable(text)]
+    assert "facilitate | help" in found
+    assert not any(set(t) <= set("-| ") for t in found)
+
+
+def test_quantity_questions_and_quantities():
+    from knowledge.evidence import asks_quantity, states_quantity
+
+    assert asks_quantity("留言要在几天内答复？") and asks_quantity("How often is the password changed?")
+    assert not asks_quantity("哪几类留言不公开？") and not asks_quantity("Who approves a post?")
+    assert states_quantity("应当自收到之日起5个工作日内答复") and states_quantity("changed every 90 days")
+    assert states_quantity("三审三校") and states_quantity("reviewed twice a year")
+    # a clause number names a rule, it does not count anything
+    assert not states_quantity("第二十七条 应当建立考核评价制度") and not states_quantity("Article 8 sets up a review")
+
+
+def test_a_question_asking_for_a_number_is_not_answered_without_one(small: KnowledgeBase):
+    """The topic is there (passwords), the number asked for is: answered. A number the documents
+    do not give (the length of a password): at most related, never a confident answer."""
+    found = answer(small, "How many days between password changes?")
+    assert found.confidence == "answered" and "90 days" in found.citations[0].text
+    missing = answer(small, "How many people sit on the board that reviews a post?")
+    assert missing.confidence != "answered"
+
+
+def _unit(text: str, language: str, score: float) -> Candidate:
+    return Candidate(0, text, language, "policy", 0.9, score, 0.0, score)
+
+
+def test_arrange_puts_a_unit_with_the_number_and_in_the_readers_language_first():
+    from knowledge.evidence import arrange
+
+    cands = [
+        _unit("The review rules are set by the office.", "en", 5.0),
+        _unit("Replies are sent within 3 working days.", "en", 4.5),
+    ]
+    assert arrange(cands, "en", quantity=True)[0].text.startswith("Replies")
+    assert arrange(cands, "en")[0].text.startswith("The review")
+    mixed = [_unit("A Chinese version exists: 留言办理规定.", "en", 5.0), _unit("留言在3个工作日内答复。", "zh", 4.4)]
+    assert arrange(mixed, "zh")[0].language == "zh"  # within the margin: the reader's language leads
+    far = [mixed[0], _unit("留言在3个工作日内答复。", "zh", 3.0)]
+    assert arrange(far, "zh")[0].language == "en"  # far behind: the better quote in the other language
+
+
+def test_the_best_sentence_list_ranks_a_chunk_by_its_closest_unit(small: KnowledgeBase):
+    from knowledge.retrieval import FusionWeights, candidate_lists
+
+    lists = candidate_lists(
+        "Within how many working days are residents' messages answered?",
+        catalog=small.catalog,
+        store=small.store,
+        embedder=small.embedder,
+        reference=small.chunk_reference(),
+        unit_reference=small.unit_reference(),
+    )
+    assert lists["units"], lists
+    top = small.catalog.chunks_by_ids([lists["units"][0][0]])
+    assert "three working days" in next(iter(top.values())).text
+    without = candidate_lists(
+        "Within how many working days are residents' messages answered?",
+        catalog=small.catalog,
+        store=small.store,
+        embedder=small.embedder,
+        weights=FusionWeights(units=0),
+        reference=small.chunk_reference(),
+        unit_reference=small.unit_reference(),
+    )
+    assert "units" not in without
