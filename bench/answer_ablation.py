@@ -20,7 +20,7 @@ from typing import Any
 import benchenv  # noqa: F401  (environment before the model loads)
 from kb_eval import RESULTS, answers, load_set
 
-from knowledge import answer, calibration, evidence
+from knowledge import answer, calibration, chunking, evidence, quotes, retrieval
 from knowledge.calibration import META_KEY
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
@@ -41,9 +41,26 @@ def _passage_features(self: evidence.Features, *, meaning_only: bool = False) ->
     return x if meaning_only else x + [self.sentence_coverage, self.passage_coverage]
 
 
+@contextmanager
+def without_best_sentence() -> Iterator[None]:
+    """Search without the best-sentence list (the session-5 fusion)."""
+    old = retrieval.DEFAULT_WEIGHTS.units
+    object.__setattr__(retrieval.DEFAULT_WEIGHTS, "units", 0.0)
+    try:
+        yield
+    finally:
+        object.__setattr__(retrieval.DEFAULT_WEIGHTS, "units", old)
+
+
+def _clauses(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
+    return chunking.sentence_spans(text)
+
+
 VARIANTS: dict[str, Callable[[], Any]] = {
     "default": lambda: patched(evidence, "MAX_QUOTES", evidence.MAX_QUOTES),
     "no quantity check": lambda: patched(answer, "asks_quantity", lambda question: False),
+    "no best-sentence list in search": without_best_sentence,
+    "clauses as quotes (a '；' ends a quote as before)": lambda: patched(quotes, "sentence_spans", _clauses),
     "calibration on 4 features (passage level too)": lambda: patched(evidence.Features, "vector", _passage_features),
     "ANSWER_FALSE_RATE 0.05": lambda: patched(calibration, "ANSWER_FALSE_RATE", 0.05),
     "ANSWER_FALSE_RATE 0.20": lambda: patched(calibration, "ANSWER_FALSE_RATE", 0.20),

@@ -27,6 +27,7 @@ VARIANTS: dict[str, FusionWeights] = {
     "without the best-sentence list (session 5 default)": FusionWeights(units=0),
     "best-sentence list at 1/2": FusionWeights(units=0.5),
     "best-sentence list at 2": FusionWeights(units=2),
+    "plain e5 cosine only (no fusion)": FusionWeights(z_dense=False, lexical=0, dense_cross=0, z_cross=0, units=0),
     "z-dense only": FusionWeights(lexical=0),
     "keywords only": FusionWeights(dense=0, z_cross=0),
     "default + glossary": FusionWeights(lexical_cross=1),
