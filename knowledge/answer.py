@@ -160,9 +160,8 @@ def assess(kb: KnowledgeBase, query: str, own_terms: Sequence[str] = ()) -> Asse
     if not candidates:
         return Assessment(query, hits, [], [], measured, "not_found", 0.0)
     confidence, p = kb.calibration().decide(measured)
-    quantity = asks_quantity(query)
-    chosen = choose(candidates, quantity=quantity)
-    if confidence == "answered" and quantity and not any(states_quantity(c.text) for c in chosen):
+    chosen = choose(candidates)
+    if confidence == "answered" and asks_quantity(query) and not any(states_quantity(c.text) for c in chosen):
         confidence = "related"  # on the topic, but the number asked for is not there
     return Assessment(query, hits, candidates, chosen, measured, confidence, round(p, 4))
 

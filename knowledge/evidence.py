@@ -287,17 +287,14 @@ def arrange(candidates: Sequence[Candidate], language: str, *, quantity: bool = 
 # ---------------------------------------------------------------------------- choosing quotes
 
 
-def choose(candidates: Sequence[Candidate], limit: int = MAX_QUOTES, *, quantity: bool = False) -> list[Candidate]:
-    """The quotes, best-supported first: in the language of the best one, none that says the
-    same as one already chosen (when a policy and an example post say the same, the policy's),
-    and none far behind the best. For a question that asks for a quantity, the units that state
-    one come first."""
+def choose(candidates: Sequence[Candidate], limit: int = MAX_QUOTES) -> list[Candidate]:
+    """The quotes, in the order of ``candidates`` (see :func:`arrange`): in the language of the
+    first one, none that says the same as one already chosen (when a policy and an example post
+    say the same, the policy's), and none far behind the first."""
     if not candidates:
         return []
     best = candidates[0]
     pool = [c for c in candidates if c.language == best.language and c.score >= best.score - QUOTE_MARGIN]
-    if quantity:
-        pool.sort(key=lambda c: not states_quantity(c.text))  # stable: the lead stays first
     chosen: list[Candidate] = []
     for c in pool:
         if len(chosen) == limit:
