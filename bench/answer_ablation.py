@@ -56,11 +56,21 @@ def _clauses(text: str, *, clauses: bool = True) -> list[tuple[int, int]]:
     return chunking.sentence_spans(text)
 
 
+@contextmanager
+def _both(first: Any, second: Any) -> Iterator[None]:
+    with first, second:
+        yield
+
+
 VARIANTS: dict[str, Callable[[], Any]] = {
     "default": lambda: patched(evidence, "MAX_QUOTES", evidence.MAX_QUOTES),
     "no quantity check": lambda: patched(answer, "asks_quantity", lambda question: False),
     "no best-sentence list in search": without_best_sentence,
     "clauses as quotes (a '；' ends a quote as before)": lambda: patched(quotes, "sentence_spans", _clauses),
+    "answerable probes from a third of a sentence's words": lambda: patched(calibration, "PROBE_WORD_SHARE", 0.33),
+    "... and twice as many foreign words": lambda: _both(
+        patched(calibration, "PROBE_WORD_SHARE", 0.33), patched(calibration, "PROBE_FOREIGN_WORDS", 2.0)
+    ),
     "calibration on 4 features (passage level too)": lambda: patched(evidence.Features, "vector", _passage_features),
     "ANSWER_FALSE_RATE 0.05": lambda: patched(calibration, "ANSWER_FALSE_RATE", 0.05),
     "ANSWER_FALSE_RATE 0.20": lambda: patched(calibration, "ANSWER_FALSE_RATE", 0.20),

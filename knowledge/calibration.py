@@ -38,6 +38,11 @@ from .lexical import tokenize
 
 PROBES_FILE = Path(__file__).with_name("calibration_probes.yaml")
 ANSWERABLE_PROBES = 60
+# An answerable probe keeps this share of its sentence's words and adds this many foreign words per
+# kept word. A third instead of a half, or twice the foreign words, moved neither development set
+# clearly (BENCHMARKS.md "Answers").
+PROBE_WORD_SHARE = 0.5
+PROBE_FOREIGN_WORDS = 1.0
 NEAR_MISS_PROBES = 40
 # "answered" is given where at most this share of unanswerable probes would be answered, and
 # "related" (rather than "not found") above what this share of them reach. Both are read off
@@ -159,10 +164,10 @@ def answerable_probe(text: str, other: str, language: str, rng: random.Random) -
     words = _words(text)
     if len(words) < 4:
         return None
-    keep = sorted(rng.sample(range(len(words)), max(2, len(words) // 2)))
+    keep = sorted(rng.sample(range(len(words)), max(2, int(len(words) * PROBE_WORD_SHARE))))
     chosen = [words[i] for i in keep]
     foreign = [w for w in _words(other) if w not in words]
-    for word in rng.sample(foreign, min(len(foreign), len(chosen))):
+    for word in rng.sample(foreign, min(len(foreign), int(len(chosen) * PROBE_FOREIGN_WORDS))):
         chosen.insert(rng.randrange(len(chosen) + 1), word)
     return ("".join(chosen) + "？") if language == "zh" else (" ".join(chosen) + "?")
 
