@@ -149,7 +149,7 @@ def measure(
     qvec = kb.query_vector(query)
     levels = language_levels(qvec, kb.unit_reference())  # once per question: units and passages use it
     candidates = score_units(query, qvec, hits, vectors, idf, levels, embed=kb.embedder.embed_passages)
-    candidates = arrange(candidates, ui_language(query), quantity=asks_quantity(query))
+    candidates = arrange(candidates, quantity=asks_quantity(query))
     level = max(z_score(h.similarity, h.language, levels) for h in hits[:TOP_PASSAGES])
     return hits, candidates, features(query, hits, candidates, idf, own_terms, level)
 

@@ -266,21 +266,13 @@ def states_quantity(text: str) -> bool:
     return bool(patterns["states"].search(patterns["ignore"].sub(" ", text)))
 
 
-def arrange(candidates: Sequence[Candidate], language: str, *, quantity: bool = False) -> list[Candidate]:
+def arrange(candidates: Sequence[Candidate], *, quantity: bool = False) -> list[Candidate]:
     """The candidates in the order an answer considers them, the one to lead it first: for a
-    question that asks for a quantity, the units that state one come first (a unit without the
-    number cannot answer it); and a unit in the question's own language leads when it scores
-    within QUOTE_MARGIN of a better one in the other language (a reader's own language, and
-    words that can be checked against the question's)."""
+    question that asks for a quantity, the units that state one come first, each group by score
+    (a unit without the number cannot answer it)."""
     ordered = list(candidates)
     if quantity:
         ordered.sort(key=lambda c: not states_quantity(c.text))  # stable: by score within each group
-    if ordered and ordered[0].language != language:
-        top = ordered[0]
-        own = next((c for c in ordered if c.language == language and c.score >= top.score - QUOTE_MARGIN), None)
-        if own is not None:
-            ordered.remove(own)
-            ordered.insert(0, own)
     return ordered
 
 
