@@ -35,6 +35,8 @@ LEFT = {"lin": 20, "wu": 200, "zhou": -10, "li": 50, "xu": 80, "nocert": None}
 GROUP = {"lin": "柳塘街道", "wu": "柳塘街道", "zhou": "柳塘街道", "nocert": "柳塘街道", "li": "新桥镇", "xu": "新桥镇"}
 
 
+
+
 @pytest.fixture
 def office(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, review_clock: Path) -> dict[str, Any]:
     """lin missed m1-q1 and wu missed m1-q2 in practice; certificates lapsing as LEFT says, seen

@@ -18,11 +18,7 @@ FIXTURES = Path("tests/fixtures/courses")  # relative: problems print as paths r
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "courses", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        env={**os.environ, **(env or {})},
+        capture_output=True, text=True, cwd=ROOT, timeout=120, env={**os.environ, **(env or {})},
     )
 
 
@@ -54,30 +50,13 @@ def test_validate_json_shape() -> None:
     summary = json.loads(result.stdout)
     stats = summary.pop("item_writing")
     assert summary == {
-        "courses": 1,
-        "modules": 2,
-        "lessons": 3,
-        "questions": 6,
-        "languages": ["zh", "en"],
-        "problems": [],
+        "courses": 1, "modules": 2, "lessons": 3, "questions": 6, "languages": ["zh", "en"], "problems": [],
     }
-    assert [s["quiz"] for s in stats] == [
-        "demo-course/review-basics",
-        "demo-course/messages",
-        "demo-course (whole course)",
-    ]
+    assert [s["quiz"] for s in stats] == ["demo-course/review-basics", "demo-course/messages", "demo-course (whole course)"]
     assert stats[0] == {
-        "quiz": "demo-course/review-basics",
-        "file": "tests/fixtures/courses/valid/demo-course/01-review-basics/quiz.yaml",
-        "questions": 5,
-        "single": 1,
-        "longest_is_key": {"zh": 0, "en": 1},
-        "key_positions": {"a": 1},
-        "multiple": 1,
-        "multiple_patterns": {"3-of-4": 1},
-        "truefalse": 1,
-        "true": 0,
-        "warnings": [],
+        "quiz": "demo-course/review-basics", "file": "tests/fixtures/courses/valid/demo-course/01-review-basics/quiz.yaml",
+        "questions": 5, "single": 1, "longest_is_key": {"zh": 0, "en": 1}, "key_positions": {"a": 1}, "multiple": 1,
+        "multiple_patterns": {"3-of-4": 1}, "truefalse": 1, "true": 0, "warnings": [],
     }
 
 
@@ -86,17 +65,11 @@ def test_validate_broken_quiz_prints_file_and_line() -> None:
     assert result.returncode == 1
     quiz = "tests/fixtures/courses/broken-quiz/demo/01-basics/quiz.yaml"
     lines = result.stdout.splitlines()
-    assert lines[0] == (
-        "tests/fixtures/courses/broken-quiz/demo/01-basics/module.yaml:6: "
-        "draw is 20 but quiz.yaml has 6 questions: lower draw or add questions"
-    )
-    assert (
-        f"{quiz}:8: question q-01.options: has 2 correct options: a single-choice question needs exactly one "
-        "(use type: multiple for more)" in lines
-    )
-    assert any(
-        line.startswith(f"{quiz}:27: question q-02.options[1]: wrong option 'b' needs feedback") for line in lines
-    )
+    assert lines[0] == ("tests/fixtures/courses/broken-quiz/demo/01-basics/module.yaml:6: "
+                        "draw is 20 but quiz.yaml has 6 questions: lower draw or add questions")
+    assert f"{quiz}:8: question q-01.options: has 2 correct options: a single-choice question needs exactly one " \
+           "(use type: multiple for more)" in lines
+    assert any(line.startswith(f"{quiz}:27: question q-02.options[1]: wrong option 'b' needs feedback") for line in lines)
     assert any(line.startswith(f"{quiz}:36: question q-03.prompt.en: is missing") for line in lines)
     assert len(lines) == 16
     assert "16 problem(s) in 1 course(s)" in result.stderr
@@ -114,10 +87,7 @@ def test_validate_broken_trees_json() -> None:
     ]
     lessons = json.loads(run("validate", str(FIXTURES / "broken-lessons"), "--json").stdout)
     assert {(Path(p["file"]).name, p["line"]) for p in lessons["problems"]} >= {
-        ("01-intro.zh.md", 10),
-        ("02-next.zh.md", 10),
-        ("01-intro.en.md", 2),
-        ("module.yaml", 4),
+        ("01-intro.zh.md", 10), ("02-next.zh.md", 10), ("01-intro.en.md", 2), ("module.yaml", 4),
     }
 
 
@@ -158,10 +128,8 @@ def test_import_gift_updates_adds_and_flags(tree: Path, tmp_path: Path) -> None:
     gift = tmp_path / "rb.gift"
     run("export-gift", "--root", str(tree), "--module", "review-basics", "--lang", "en", "--out", str(gift))
     text = gift.read_text(encoding="utf-8").replace("Publish it right away", "Publish it at once")
-    text += (
-        "\n::Who signs last:: Who signs off last?{\n\t=The deputy head\n\t~The editor#No, the editor drafts.\n"
-        "\t####The deputy head signs off.\n}\n"
-    )
+    text += "\n::Who signs last:: Who signs off last?{\n\t=The deputy head\n\t~The editor#No, the editor drafts.\n" \
+            "\t####The deputy head signs off.\n}\n"
     gift.write_text(text, encoding="utf-8")
     result = run("import-gift", str(gift), "--lang", "en", "--root", str(tree), "--module", "review-basics")
     assert result.returncode == 0, result.stderr

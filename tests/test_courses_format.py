@@ -82,7 +82,9 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def found(problems: list[Problem], name: str, line: int | None, *words: str) -> bool:
-    return any(p.path.name == name and p.line == line and all(w in p.message for w in words) for p in problems)
+    return any(
+        p.path.name == name and p.line == line and all(w in p.message for w in words) for p in problems
+    )
 
 
 # --- the valid tree --------------------------------------------------------------------------------------------
@@ -164,33 +166,15 @@ def test_texts_need_both_languages() -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (
-            {"options": [{"id": "a", "text": text(), "correct": True}, {"id": "b", "text": text(), "correct": True}]},
-            "exactly one",
-        ),
-        (
-            {
-                "options": [
-                    {"id": "a", "text": text(), "feedback": text()},
-                    {"id": "b", "text": text(), "feedback": text()},
-                ]
-            },
-            "exactly one",
-        ),
-        (
-            {"options": [{"id": "a", "text": text(), "correct": True}, {"id": "b", "text": text()}]},
-            "wrong option 'b' needs feedback",
-        ),
+        ({"options": [{"id": "a", "text": text(), "correct": True}, {"id": "b", "text": text(), "correct": True}]},
+         "exactly one"),
+        ({"options": [{"id": "a", "text": text(), "feedback": text()}, {"id": "b", "text": text(), "feedback": text()}]},
+         "exactly one"),
+        ({"options": [{"id": "a", "text": text(), "correct": True}, {"id": "b", "text": text()}]},
+         "wrong option 'b' needs feedback"),
         ({"options": [{"id": "a", "text": text(), "correct": True}]}, "give 2 to 6"),
-        (
-            {
-                "options": [
-                    {"id": "a", "text": text(), "correct": True},
-                    {"id": "a", "text": text(), "feedback": text()},
-                ]
-            },
-            "used twice",
-        ),
+        ({"options": [{"id": "a", "text": text(), "correct": True}, {"id": "a", "text": text(), "feedback": text()}]},
+         "used twice"),
         ({"explanation": None}, "explanation"),
         ({"id": "Q_01"}, "not a valid id"),
         ({"lesson": "three-reviews#"}, "not a lesson link"),
@@ -206,16 +190,9 @@ def test_single_choice_rules(overrides: dict[str, Any], message: str) -> None:
 
 def test_multiple_needs_a_correct_option_and_allows_several() -> None:
     wrong = {"id": "c", "text": text(), "feedback": text()}
-    ok = parse_question(
-        question(
-            type="multiple",
-            options=[
-                {"id": "a", "text": text(), "correct": True},
-                {"id": "b", "text": text(), "correct": True},
-                wrong,
-            ],
-        )
-    )
+    ok = parse_question(question(type="multiple", options=[
+        {"id": "a", "text": text(), "correct": True}, {"id": "b", "text": text(), "correct": True}, wrong,
+    ]))
     assert isinstance(ok, MultipleChoice) and ok.correct_ids == ["a", "b"]
     assert "no correct option" in errors_of(question(type="multiple", options=[wrong, {**wrong, "id": "d"}]))
 
@@ -297,11 +274,8 @@ def test_broken_yaml() -> None:
 def test_cross_file_rules(tree: Path) -> None:
     quiz2 = tree / "demo-course/02-messages/quiz.yaml"
     edit(quiz2, "id: msg-01", "id: rev-01")  # question ids are unique in a course, across modules
-    edit(
-        tree / "demo-course/01-review-basics/quiz.yaml",
-        "kb_doc: zh-content-review.pdf",
-        "kb_doc: policies/zh-content-review.pdf",
-    )  # the manifest path works as well as the file name
+    edit(tree / "demo-course/01-review-basics/quiz.yaml", "kb_doc: zh-content-review.pdf",
+         "kb_doc: policies/zh-content-review.pdf")  # the manifest path works as well as the file name
     edit(tree / "demo-course/01-review-basics/module.yaml", "id: review-basics", "id: review")
     edit(tree / "demo-course/course.yaml", "id: demo-course", "id: demo")
     problems = validate(tree)
@@ -368,9 +342,7 @@ def test_read_questions_reports_schema_problems(tree: Path) -> None:
     edit(quiz, "        feedback: {zh: 未经审核不得发布。, en: Nothing is published without review.}\n", "")
     with pytest.raises(ContentInvalid) as info:
         read_questions(quiz)
-    assert [(p.line, "needs feedback" in p.message) for p in info.value.problems] == [
-        (16, True)
-    ]  # the line of option b
+    assert [(p.line, "needs feedback" in p.message) for p in info.value.problems] == [(16, True)]  # the line of option b
 
 
 def test_save_questions_edits_in_place_and_keeps_comments(tree: Path) -> None:

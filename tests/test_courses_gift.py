@@ -85,9 +85,7 @@ def test_escaping() -> None:
 
 
 gift_text = (
-    st.lists(
-        st.sampled_from([*"ab n三审~=#{}:\\%\n.,?!-", "中文", "%50%", "####", "->", "//"]), min_size=1, max_size=12
-    )
+    st.lists(st.sampled_from([*"ab n三审~=#{}:\\%\n.,?!-", "中文", "%50%", "####", "->", "//"]), min_size=1, max_size=12)
     .map(lambda parts: "".join(parts).strip())
     .filter(bool)
 )
@@ -99,18 +97,11 @@ def test_any_text_survives_escaping(prompt: str, right: str, wrong: str, feedbac
     def t(s: str) -> dict[str, str]:
         return {"zh": s, "en": s}
 
-    q = parse_question(
-        {
-            "id": "x-01",
-            "type": "single",
-            "prompt": t(prompt),
-            "explanation": t(explanation),
-            "options": [
-                {"id": "a", "text": t(right), "correct": True},
-                {"id": "b", "text": t(wrong), "feedback": t(feedback)},
-            ],
-        }
-    )
+    q = parse_question({
+        "id": "x-01", "type": "single", "prompt": t(prompt), "explanation": t(explanation),
+        "options": [{"id": "a", "text": t(right), "correct": True},
+                    {"id": "b", "text": t(wrong), "feedback": t(feedback)}],
+    })
     back = ok(import_gift(export_gift([q], "zh").text, "zh"))
     assert back[0].model_copy(update={"untranslated": None}) == q
 

@@ -26,13 +26,7 @@ def make(type_: str, points: float = 1, **fields: Any) -> Question:
 
 def options(correct: str, ids: str = "abcd", fixed: str = "") -> list[dict[str, Any]]:
     return [
-        {
-            "id": i,
-            "text": T,
-            "correct": i in correct,
-            "fixed_last": i in fixed,
-            **({} if i in correct else {"feedback": fb(i)}),
-        }
+        {"id": i, "text": T, "correct": i in correct, "fixed_last": i in fixed, **({} if i in correct else {"feedback": fb(i)})}
         for i in ids
     ]
 
@@ -90,9 +84,8 @@ ORDER = make("ordering", items=[{"id": x, "text": T} for x in ("draft", "first",
         (ORDER, [], 0, False, True, []),
     ],
 )
-def test_grade_table(
-    question: Question, response: Any, score: float, correct: bool, empty: bool, feedback: list[str]
-) -> None:
+def test_grade_table(question: Question, response: Any, score: float, correct: bool, empty: bool,
+                     feedback: list[str]) -> None:
     result = grade(question, response)
     assert (result.score, result.correct, result.empty) == (pytest.approx(score), correct, empty)
     assert result.max == question.points
@@ -155,9 +148,8 @@ def test_normalize_answer() -> None:
     points=st.sampled_from([1, 2, 3, 0.5, 1.5, 7]),
     data=st.data(),
 )
-def test_multiple_choice_grade_stays_within_zero_and_max(
-    n_correct: int, n_wrong: int, points: float, data: st.DataObject
-) -> None:
+def test_multiple_choice_grade_stays_within_zero_and_max(n_correct: int, n_wrong: int, points: float,
+                                                         data: st.DataObject) -> None:
     n_wrong = min(n_wrong, 6 - n_correct)
     ids = "abcdef"[: n_correct + n_wrong]
     if len(ids) < 2:

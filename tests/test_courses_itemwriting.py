@@ -27,8 +27,7 @@ def single(qid: str, key: str, others: list[str], key_at: int = 0) -> Question:
 
 def multiple(qid: str, n_correct: int, n_options: int) -> Question:
     options: list[dict[str, Any]] = [
-        {"id": f"o{i}", "text": T(f"option {i}"), "correct": True}
-        if i < n_correct
+        {"id": f"o{i}", "text": T(f"option {i}"), "correct": True} if i < n_correct
         else {"id": f"o{i}", "text": T(f"option {i}"), "feedback": T("no")}
         for i in range(n_options)
     ]
@@ -57,10 +56,8 @@ def test_key_always_in_one_position_warns() -> None:
     same = [single(f"q{i}", "k", ["longer one", "longer two"], key_at=0) for i in range(3)]
     stats = quiz_stats(same)
     assert dict(stats.key_positions) == {0: 3}
-    assert stats.warnings == [
-        "the key of every single-choice item is option a in the file: move keys to other positions "
-        "(learners taking a printed or unshuffled quiz see it)"
-    ]
+    assert stats.warnings == ["the key of every single-choice item is option a in the file: move keys to other positions "
+                              "(learners taking a printed or unshuffled quiz see it)"]
     moved = same[:2] + [single("q9", "k", ["longer one", "longer two"], key_at=2)]
     assert quiz_stats(moved).warnings == []
 
@@ -69,16 +66,13 @@ def test_one_multiple_choice_pattern_and_true_false_balance() -> None:
     pick_three = [multiple(f"m{i}", 3, 5) for i in range(4)]
     stats = quiz_stats(pick_three)
     assert stats.patterns == {"3-of-5": 4}
-    assert stats.warnings == [
-        "4 of 4 multiple-choice items are 3-of-5 (100%; at most 60%): vary how many options are correct"
-    ]
+    assert stats.warnings == ["4 of 4 multiple-choice items are 3-of-5 (100%; at most 60%): vary how many options are correct"]
     varied = pick_three[:3] + [multiple("m8", 2, 5), multiple("m9", 4, 5)]  # 3 of 5 = 60%: allowed
     assert quiz_stats(varied).warnings == []
     mostly_false = [truefalse(f"t{i}", i < 1) for i in range(4)]  # 1 of 4 true = 25%
     assert quiz_stats(mostly_false).warnings == [
         "1 of 4 true/false items are true (25%; keep it between 35% and 65%): rewrite some statements so the other "
-        "answer is right"
-    ]
+        "answer is right"]
     assert quiz_stats([truefalse(f"t{i}", i < 2) for i in range(4)]).warnings == []  # 50%
     assert quiz_stats([truefalse(f"t{i}", False) for i in range(3)]).warnings == []  # too few to judge
 
@@ -127,9 +121,7 @@ def test_validate_prints_warnings_and_strict_fails(tree: Path) -> None:
     result = run("validate", str(tree))
     assert result.returncode == 0, result.stdout + result.stderr  # warnings inform; they do not fail by default
     assert "demo-course/messages: 4 question(s); true/false 4: 0 true, 4 false" in result.stdout
-    assert (
-        f"{tree / 'demo-course/02-messages/quiz.yaml'}: warning: 0 of 4 true/false items are true (0%" in result.stdout
-    )
+    assert f"{tree / 'demo-course/02-messages/quiz.yaml'}: warning: 0 of 4 true/false items are true (0%" in result.stdout
     assert result.stdout.splitlines()[-1].endswith("; 2 item-writing warning(s)")  # the quiz and the whole course
     strict = run("validate", "--strict", "--json", str(tree))
     assert strict.returncode == 1
@@ -138,9 +130,8 @@ def test_validate_prints_warnings_and_strict_fails(tree: Path) -> None:
 
 def test_gift_import_shows_the_statistics_of_the_merged_pool(tree: Path, tmp_path: Path) -> None:
     gift = tmp_path / "tf.gift"
-    gift.write_text(
-        "\n\n".join(f"::msg-2{i}::Statement {i}.{{F####Because.}}" for i in range(4)) + "\n", encoding="utf-8"
-    )
+    gift.write_text("\n\n".join(f"::msg-2{i}::Statement {i}.{{F####Because.}}" for i in range(4)) + "\n",
+                    encoding="utf-8")
     result = run("import-gift", str(gift), "--lang", "en", "--root", str(tree), "--module", "messages")
     assert result.returncode == 0, result.stderr
     assert "item writing: 5 question(s); true/false 5: 1 true, 4 false" in result.stderr

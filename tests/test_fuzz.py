@@ -477,16 +477,7 @@ def _health_workbook() -> bytes:
     ws.append(["公众号名称", "标题", "发布时间", "阅读数", "分享数", "是否原创"])
     for i in range(30):
         day = dt.datetime(2026, 1, 1, 8, 30) + dt.timedelta(days=3 * i)
-        ws.append(
-            [
-                "新桥镇",
-                f"新桥镇第{i}期便民服务信息 & <更新>",
-                day if i % 2 else day.isoformat(sep=" "),
-                100 + i,
-                i,
-                "是",
-            ]
-        )
+        ws.append(["新桥镇", f"新桥镇第{i}期便民服务信息 & <更新>", day if i % 2 else day.isoformat(sep=" "), 100 + i, i, "是"])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -514,7 +505,9 @@ def _mutated_sheet(data: bytes, ops: list[tuple[str, float, bytes]]) -> bytes:
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
 )
-@given(which=st.sampled_from(["xlsx sheet", "xlsx bytes", "csv"]), ops=st.lists(mutation, min_size=1, max_size=4))
+@given(
+    which=st.sampled_from(["xlsx sheet", "xlsx bytes", "csv"]), ops=st.lists(mutation, min_size=1, max_size=4)
+)
 def test_mutated_health_exports_parse_or_fail_cleanly(which: str, ops: list[tuple[str, float, bytes]]):
     """A damaged publishing-record export (the sheet XML inside the zip, the zip's bytes, a GB18030 CSV)
     gives rows or our one-line error: never another exception, never a post without a time."""

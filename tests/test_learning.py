@@ -277,10 +277,7 @@ def test_scores_are_written_for_people() -> None:
 
 
 def test_review_of_a_question_edited_after_the_attempt_keeps_the_recorded_score(
-    setup,
-    tmp_path: Path,
-    settings,
-    clock: Clock,  # type: ignore[no-untyped-def]
+    setup, tmp_path: Path, settings, clock: Clock  # type: ignore[no-untyped-def]
 ) -> None:
     """A trainer moves a key and turns a free-text question into a choice after a learner's
     attempt: the review says so and keeps the recorded score instead of regrading or failing."""
