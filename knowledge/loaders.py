@@ -46,6 +46,9 @@ _NUMBERED_HEADING = re.compile(
 )
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"}
 
+# Between the cells of a table row as a loader writes it; a quote recognises a row by it.
+CELL_SEPARATOR = " | "
+
 
 @dataclass(frozen=True)
 class Section:
@@ -364,7 +367,7 @@ def load_docx(name: str, data: bytes) -> LoadedDocument:
         buf.append(text)
     flush()
     for table in document.tables:
-        rows = [" | ".join(c.text.strip() for c in row.cells) for row in table.rows]
+        rows = [CELL_SEPARATOR.join(c.text.strip() for c in row.cells) for row in table.rows]
         body = clean_text("\n".join(rows))
         if body:
             sections.append(Section(body, 1, heading))

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .chunking import sentence_spans
+from .loaders import CELL_SEPARATOR
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def units(text: str, title: str = "", heading: str = "") -> list[Unit]:
         if numbered:  # "Article 8." before its sentence, a table's "--- | ---" rule
             continue
         introduces = sentence.endswith(_INTRODUCES)
-        row = " | " in sentence  # a table row (as the loaders write one) says something, however short
+        row = CELL_SEPARATOR in sentence  # a table row says something, however short
         if len(sentence) < 40 and not sentence.endswith(_SENTENCE_END) and not introduces and not row:  # a heading
             heading, lead, lead_kind = sentence, "", ""
             continue
