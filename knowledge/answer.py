@@ -315,15 +315,19 @@ def _llm_answer(
     passages = list(hits[:5])
     messages = llm.build_messages(question, passages, language)
     pieces: list[str] = []
+    shown = llm.CitationFilter(len(passages))  # the live text never shows a citation to nowhere
     try:
         for piece in llm.stream_reply(chat_model, messages):
             pieces.append(piece)
             if llm.REFUSAL_MARKER not in "".join(pieces) and not llm.REFUSAL_MARKER.startswith("".join(pieces)):
-                yield piece
+                if text := shown.feed(piece):
+                    yield text
     except Exception as exc:  # unreachable, timeout, bad response: never an exception to the user
         yield from _fallback(question, query, found, language, f"{type(exc).__name__}")
         return
     reply = "".join(pieces)
+    if (rest := shown.flush()) and not llm.is_refusal(reply):
+        yield rest
     if llm.is_refusal(reply):
         text, closest = refusal(question, hits)
         # the model read the passages and found no answer: a gap like any other refusal

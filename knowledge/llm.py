@@ -3,7 +3,8 @@
 The prompt treats document text as quoted data: passages sit inside a fenced block whose
 fence cannot appear in them, the system message says nothing inside it is an instruction,
 and the model must cite ``[n]`` for every claim or answer with the refusal marker.
-Citations that point to no passage are removed; a reply left with none is not trusted.
+Citations that point to no passage are removed, from the finished reply and from the text
+shown while it streams; a reply left with none is not trusted.
 """
 
 from __future__ import annotations
@@ -83,6 +84,47 @@ def clean_reply(reply: str, passages: int) -> tuple[str, list[int]]:
 
     text = _CITATION.sub(keep, reply)
     return re.sub(r"[ \t]+([。，,.])", r"\1", text).strip(), cited
+
+
+class CitationFilter:
+    """Streamed text without the citations that point to no passage.
+
+    Small models invent passages ("[3]" when two were given), and the pieces arrive split
+    anywhere ("[", "1", "2]"), so a possible citation is held back until it is complete: then
+    kept, dropped, or (not a citation after all) passed on as written."""
+
+    def __init__(self, passages: int) -> None:
+        self.passages = passages
+        self.pending = ""
+
+    def feed(self, piece: str) -> str:
+        text, self.pending = self.pending + piece, ""
+        out: list[str] = []
+        start = 0
+        while (bracket := text.find("[", start)) >= 0:
+            out.append(text[start:bracket])
+            rest = text[bracket:]
+            complete = _CITATION.match(rest)
+            if complete:
+                n = int(complete.group(1))
+                out.append(complete.group(0) if 1 <= n <= self.passages else "")
+                start = bracket + complete.end()
+            elif _OPEN_CITATION.fullmatch(rest):  # "[", "[1", "[12": wait for the next piece
+                self.pending = rest
+                return "".join(out)
+            else:
+                out.append("[")
+                start = bracket + 1
+        out.append(text[start:])
+        return "".join(out)
+
+    def flush(self) -> str:
+        """What is still held back when the reply ends (an unfinished "[12" is text)."""
+        rest, self.pending = self.pending, ""
+        return rest
+
+
+_OPEN_CITATION = re.compile(r"\[\d{0,3}")
 
 
 def is_refusal(reply: str) -> bool:

@@ -9,7 +9,7 @@ from knowledge.answer import answer, answer_stream
 from knowledge.errors import EmptyQuestion
 from knowledge.followup import resolve
 from knowledge.kb import KnowledgeBase
-from knowledge.llm import REFUSAL_MARKER, make_chat_model
+from knowledge.llm import REFUSAL_MARKER, CitationFilter, make_chat_model
 from knowledge.loaders import load_file
 from knowledge.settings import Settings
 
@@ -158,6 +158,23 @@ def test_llm_streams_pieces(corpus: KnowledgeBase):
     texts = [p for p in pieces if isinstance(p, str)]
     assert len(texts) > 2 and "".join(texts).startswith("三审三校")
     assert pieces[-1].mode == "llm"
+
+
+def test_the_live_text_never_shows_an_invented_citation(corpus: KnowledgeBase):
+    """The stub streams a few characters at a time, so "[9]" arrives split across pieces."""
+    with StubLLM() as stub:
+        stub.reply = "三审三校 [1]，另见 [9] 与 [2 处。[a] 不是引用 [12"
+        pieces = list(answer_stream(corpus, "稿件发布前需要经过几次审核？", chat_model=_model(stub)))
+    live = "".join(p for p in pieces if isinstance(p, str))
+    assert "[9]" not in live and "[1]" in live and "[a]" in live and live.endswith("[12")
+    assert pieces[-1].mode == "llm" and "[9]" not in pieces[-1].text
+
+
+def test_citation_filter_holds_back_a_split_citation():
+    f = CitationFilter(passages=2)
+    out = [f.feed(p) for p in ("见", "[", "1", "]，另见[", "3]", "和 [x] 以及 [2", "] 与 [99")]
+    assert out[1] == out[2] == ""  # "[" and "[1" wait for the rest
+    assert "".join(out) + f.flush() == "见[1]，另见和 [x] 以及 [2] 与 [99"
 
 
 def test_llm_refusal_marker_becomes_a_refusal(corpus: KnowledgeBase):
