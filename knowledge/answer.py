@@ -340,6 +340,11 @@ def _llm_answer(
     if not cited:
         yield from _fallback(question, query, found, language, "no valid citations")
         return
+    invented = llm.unsupported_numbers(text, [passages[n - 1].text for n in cited] + [question])
+    if invented:
+        why = f"numbers not in the cited passages: {', '.join(invented)}"
+        yield from _fallback(question, query, found, language, why)
+        return
     citations = tuple(
         Citation(
             n,

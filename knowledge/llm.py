@@ -42,6 +42,7 @@ def make_chat_model(settings: Settings) -> Any | None:
             model=settings.llm_model,
             base_url=settings.llm_base_url or "http://127.0.0.1:11434",
             temperature=0,
+            num_predict=settings.llm_max_tokens,
             client_kwargs={"timeout": settings.llm_timeout_s},
         )
     from langchain_openai import ChatOpenAI
@@ -51,6 +52,9 @@ def make_chat_model(settings: Settings) -> Any | None:
         base_url=settings.llm_base_url,
         api_key=settings.llm_api_key or "not-needed",  # type: ignore[arg-type]
         temperature=0,
+        # "max_tokens", not "max_completion_tokens": the name every OpenAI-compatible server reads
+        # (llama.cpp and others ignore the newer one).
+        extra_body={"max_tokens": settings.llm_max_tokens},
         timeout=settings.llm_timeout_s,
         max_retries=0,
     )
@@ -84,6 +88,25 @@ def clean_reply(reply: str, passages: int) -> tuple[str, list[int]]:
 
     text = _CITATION.sub(keep, reply)
     return re.sub(r"[ \t]+([。，,.])", r"\1", text).strip(), cited
+
+
+_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(_CITATION.sub(" ", text))}
+
+
+def unsupported_numbers(reply: str, sources: Sequence[str]) -> list[str]:
+    """The numbers in ``reply`` that none of ``sources`` (the cited passages, the question) has.
+
+    A wrong deadline or count with a valid citation is the worst answer a government office can
+    give, and small models write them ("10 days" beside a passage that says 90): a reply that
+    states a number it did not read is not trusted. Written-out numbers are not checked."""
+    known: set[str] = set()
+    for source in sources:
+        known |= _numbers(source)
+    return sorted(_numbers(reply) - known, key=lambda n: (len(n), n))
 
 
 class CitationFilter:

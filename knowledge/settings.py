@@ -60,6 +60,11 @@ class Settings:
     llm_api_key: str = _setting("", "API key for the LLM endpoint.")
     llm_provider: str = _setting("openai", "'openai' (any OpenAI-compatible server) or 'ollama'.")
     llm_timeout_s: float = _setting(30.0, "Seconds before an LLM call is abandoned and the extractive answer is used.")
+    llm_max_tokens: int = _setting(
+        400,
+        "Most tokens an LLM reply may have (five sentences need about 300): a model that does not stop by "
+        "itself is cut there instead of streaming for minutes.",
+    )
     reranker_model: str = _setting(
         "",
         "Folder with a cross-encoder reranker copied to this machine (e.g. /srv/models/bge-reranker-v2-m3); "
@@ -111,6 +116,8 @@ class Settings:
             raise ConfigError(
                 f"APP_RERANKER_API={self.reranker_api!r} is not valid - use one of {', '.join(RERANKER_APIS)}"
             )
+        if self.llm_max_tokens <= 0:
+            raise ConfigError("APP_LLM_MAX_TOKENS must be a positive number of tokens")
         if self.reranker_timeout_s <= 0:
             raise ConfigError("APP_RERANKER_TIMEOUT_S must be a positive number of seconds")
 

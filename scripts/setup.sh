@@ -44,6 +44,9 @@ if ! "$VPY" -c 'import torch, sys; sys.exit(torch.__version__.split("+")[0] != "
 fi
 
 if [ "$DEV" = 1 ]; then
+  if ! "$VPY" -c 'import llama_cpp' 2>/dev/null; then
+    echo "Installing the test tools; llama-cpp-python is built from source once (about 6 minutes on 2 cores)"
+  fi
   "$VPY" -m pip install -q -e ".[dev]"
 else
   "$VPY" -m pip install -q -e .
