@@ -56,6 +56,9 @@ TEXTS = {
         "intro": "根据知识库：",
         "other_language": "（以下依据为英文原文）",
         "llm_fallback": "大模型暂时不可用，以下为直接摘录的答案。",
+        "llm_untrusted": "大模型的回答未被采用（{why}），以下为直接摘录的答案。",
+        "why_uncited": "没有引用所给的任何段落",
+        "why_numbers": "其中的数字 {numbers} 在所引段落中找不到",
         "curated": "（培训师审定的答案）",
         "related": "知识库中没有找到明确回答这个问题的内容。以下段落与问题相关，但不能确认就是答案，请核对原文：",
     },
@@ -65,6 +68,10 @@ TEXTS = {
         "intro": "From the knowledge base:",
         "other_language": "(The supporting text is in Chinese and is quoted as written.)",
         "llm_fallback": "The language model is unavailable; this answer is quoted directly from the documents.",
+        "llm_untrusted": "The language model's reply was not used ({why}); this answer is quoted directly from the "
+        "documents.",
+        "why_uncited": "it cited none of the passages",
+        "why_numbers": "it states {numbers}, which the cited passages do not",
         "curated": "(Curated answer approved by a trainer)",
         "related": "No passage in the knowledge base confirms an answer to this question. These passages are related,"
         " but check the originals before relying on them:",
@@ -323,7 +330,8 @@ def _llm_answer(
                 if text := shown.feed(piece):
                     yield text
     except Exception as exc:  # unreachable, timeout, bad response: never an exception to the user
-        yield from _fallback(question, query, found, language, f"{type(exc).__name__}")
+        notice = f"{TEXTS[language]['llm_fallback']} ({type(exc).__name__})"
+        yield from _fallback(question, query, found, language, notice)
         return
     reply = "".join(pieces)
     if (rest := shown.flush()) and not llm.is_refusal(reply):
@@ -337,13 +345,11 @@ def _llm_answer(
         )
         return
     text, cited = llm.clean_reply(reply, len(passages))
-    if not cited:
-        yield from _fallback(question, query, found, language, "no valid citations")
-        return
-    invented = llm.unsupported_numbers(text, [passages[n - 1].text for n in cited] + [question])
-    if invented:
-        why = f"numbers not in the cited passages: {', '.join(invented)}"
-        yield from _fallback(question, query, found, language, why)
+    invented = llm.unsupported_numbers(text, [passages[n - 1].text for n in cited] + [question]) if cited else []
+    if not cited or invented:
+        words = TEXTS[language]
+        why = words["why_numbers"].format(numbers=", ".join(invented)) if cited else words["why_uncited"]
+        yield from _fallback(question, query, found, language, words["llm_untrusted"].format(why=why))
         return
     citations = tuple(
         Citation(
@@ -359,9 +365,9 @@ def _llm_answer(
     yield Answer(question, text, True, citations, "llm", language, query, support=found.support, hits=tuple(hits))
 
 
-def _fallback(question: str, query: str, found: Assessment, language: str, why: str) -> Iterator[str | Answer]:
+def _fallback(question: str, query: str, found: Assessment, language: str, notice: str) -> Iterator[str | Answer]:
+    """The extractive answer, with ``notice`` saying why the language model's reply is not shown."""
     text, citations = compose_extractive(question, found.hits, found.chosen)
-    notice = f"{TEXTS[language]['llm_fallback']} ({why})"
     result = Answer(
         question,
         text,

@@ -184,7 +184,8 @@ def test_a_number_the_passages_do_not_state_is_not_trusted(corpus: KnowledgeBase
         wrong = answer(corpus, question, chat_model=_model(stub))
         stub.reply = "Ordinary questions get an answer within 3 working days [1]."
         right = answer(corpus, question, chat_model=_model(stub))
-    assert wrong.mode == "extractive" and wrong.grounded and "7" in wrong.notice and "7 working" not in wrong.text
+    assert wrong.mode == "extractive" and wrong.grounded and "7 working" not in wrong.text
+    assert wrong.notice.startswith("The language model's reply was not used (it states 7, which")
     assert right.mode == "llm" and "3 working days" in right.text
 
 
