@@ -41,6 +41,12 @@ ACCEPTED = {
         "chromadb: cross-tenant access between authenticated users of a multi-tenant Chroma server. "
         "The app uses one tenant and no Chroma authentication; same server rule as above.",
     ),
+    **dict.fromkeys(
+        ("GHSA-w8v5-vhqr-4h9v", "PYSEC-2026-2447"),
+        "diskcache: pickle in a cache folder an attacker can write to. Only llama-cpp-python needs it, a test "
+        "tool (the '.[dev]' extra) that the app never imports; the tests run its server without a disk cache "
+        "(llama_cpp's default, cache=False), so no diskcache folder exists. No fixed release exists.",
+    ),
 }
 
 
