@@ -189,12 +189,14 @@ def test_a_silent_server_falls_back_within_the_timeout(docs_kb: KnowledgeBase, s
 def test_the_judge_on_a_real_model_never_breaks_an_answer(
     docs_kb: KnowledgeBase, server: LlamaServer, monkeypatch: pytest.MonkeyPatch
 ):
-    model = chat_model(server.base_url)
-    verdict = judge_support(model, QUESTIONS[1], ["Administrators change the account password every 90 days."], "en")
-    assert verdict in (True, False, None)
     monkeypatch.setattr(docs_kb, "settings", replace(docs_kb.settings, llm_judge=True))
-    texts, final = run(docs_kb, QUESTIONS[1], model)
+    # Whatever the real model's verdict, the answer is whole: answered or related, cited, never an error.
+    texts, final = run(docs_kb, QUESTIONS[1], chat_model(server.base_url))
     assert final.confidence in ("answered", "related") and final.citations
     assert_citations_point_somewhere("".join(texts), final, min(5, len(final.hits)))
-    with Relay(server.port, stall=True) as relay:  # a judge that never answers: the answer stands
-        assert judge_support(chat_model(relay.base_url, timeout=1), QUESTIONS[1], ["x"], "en") is None
+    with Relay(server.port, stall=True) as relay:  # a judge that never answers: no verdict, the answer stands
+        silent = chat_model(relay.base_url, timeout=1)
+        assert judge_support(silent, QUESTIONS[1], [SECURITY], "en") is None
+        texts, stalled = run(docs_kb, QUESTIONS[1], silent)
+    assert stalled.confidence == "answered" and stalled.grounded  # not turned into "related" by the silence
+    assert stalled.mode == "extractive" and "Timeout" in stalled.notice
