@@ -166,7 +166,6 @@ def cached_export(model_dir: Path, variant: str, cache_dir: Path | None = None) 
     return target
 
 
-
 def cpu_session(path: Path, threads: int | None, *, other_engine: str) -> Any:
     """An onnxruntime session for an exported model on the CPU, ``threads`` intra-op threads
     (OMP_NUM_THREADS when not given); ``other_engine`` is the engine the error suggests instead."""
@@ -187,6 +186,7 @@ def cpu_session(path: Path, threads: int | None, *, other_engine: str) -> Any:
             f"Cannot load the ONNX export {path}: {exc} - delete that folder to export again, "
             f"or set APP_EMBEDDING_ENGINE={other_engine}"
         ) from exc
+
 
 class OnnxEmbedder:
     """A sentence-transformers model folder run by onnxruntime; same interface as the torch one."""
