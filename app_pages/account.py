@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from app_pages import ui
-from trainer import health
+from desk import health
 
 user = ui.page_user("learner", "trainer", "admin")
 svc = ui.services()

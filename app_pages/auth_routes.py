@@ -2,7 +2,7 @@
 
 A Streamlit page talks over a websocket and cannot set a cookie; these ordinary HTTP responses can,
 and they make it HttpOnly (page scripts can neither read nor write it), SameSite=Strict and, over
-https, Secure. The page only ever hands the browser a one-time ticket (trainer/sessions.py).
+https, Secure. The page only ever hands the browser a one-time ticket (trainer/people/sessions.py).
 
 Strict rather than Lax: the page's HTML needs no cookie - the session is read from the websocket the
 page opens to its own origin, which is a same-site request even when the page was reached from a link
@@ -24,8 +24,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from knowledge.settings import Settings
-from trainer.db import shared_db
-from trainer.sessions import COOKIE_NAME, Sessions
+from trainer.people.sessions import COOKIE_NAME, Sessions
+from trainer.storage.db import shared_db
 
 SESSION_PATH = "/auth/session"
 SIGN_OUT_PATH = "/auth/sign-out"

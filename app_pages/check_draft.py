@@ -1,8 +1,8 @@
-"""Check a draft: the pre-publish checker (``knowledge.drafts``) for everyone signed in.
+"""Check a draft: the pre-publish checker (``desk.drafts``) for everyone signed in.
 
 It informs and never blocks. Draft and knowledge-base text is shown escaped (``ui.plain`` /
 ``ui.md_escape``), never as HTML or Markdown. Adding words to the list is for admins, checked
-here and again inside ``knowledge.drafts.add_word``.
+here and again inside ``desk.drafts.add_word``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import ui
-from knowledge.drafts import (
+from desk.drafts import (
     CATEGORIES,
     CATEGORY_NAMES,
     SEVERITIES,

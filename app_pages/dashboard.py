@@ -1,5 +1,5 @@
 """Trainer dashboard: gradebook, quiz analysis, knowledge gaps, usage, exports (trainers and admins;
-``trainer.reports`` checks the role again in every function)."""
+``trainer.analytics.reports`` checks the role again in every function)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import streamlit as st
 
 from app_pages import ui
 from knowledge.errors import KnowledgeError
-from trainer import reports
+from trainer.analytics import reports
+from trainer.analytics.itemstats import MIN_ATTEMPTS
 from trainer.errors import TrainerError
-from trainer.itemstats import MIN_ATTEMPTS
-from trainer.learning import STAFF
-from trainer.review import Refreshers
+from trainer.learning.quiz import STAFF
+from trainer.learning.review import Refreshers
 
 user = ui.page_user(*STAFF)
 svc = ui.services()

@@ -1,6 +1,6 @@
 """Account health: import publishing records, the district overview, one account's report and its training.
 
-A thin page over ``trainer.health`` (reading, measures, storage and the role rules: trainers and
+A thin page over ``desk.health`` (reading, measures, storage and the role rules: trainers and
 admins see every account, a learner the accounts they manage). Account names and titles come from
 uploaded files: they are shown only in tables, charts and through ``ui.md_escape``.
 """
@@ -15,9 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
-from trainer import health, reports
+from desk import health
+from desk.health_kinds import KINDS
+from trainer.analytics import reports
 from trainer.errors import TrainerError
-from trainer.health_kinds import KINDS
 
 user = ui.page_user("learner", "trainer", "admin")
 svc = ui.services()

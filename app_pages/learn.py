@@ -1,4 +1,4 @@
-"""Courses: modules with lessons and quizzes. The quiz engine (``trainer.learning``) decides
+"""Courses: modules with lessons and quizzes. The quiz engine (``trainer.learning.quiz``) decides
 everything that counts - which questions, time, attempts, grades; this page only shows and asks.
 A module shows one lesson at a time; ``?attempt=ID`` (linked from My progress) opens an attempt's
 review, which the engine refuses for anyone else's attempt when the viewer is a learner.
@@ -24,7 +24,7 @@ from courses.errors import CourseError
 from courses.models import Module, MultipleChoice, ShortAnswer, SingleChoice, TrueFalse
 from knowledge.errors import KnowledgeError
 from trainer.errors import StorageProblem, TrainerError
-from trainer.learning import EVERYONE, GRACE_S, Attempt, EmptyAnswer, ReviewItem, ShownQuestion, Unanswered, points
+from trainer.learning.quiz import EVERYONE, GRACE_S, Attempt, EmptyAnswer, ReviewItem, ShownQuestion, Unanswered, points
 
 user = ui.page_user(*EVERYONE)
 svc = ui.services()

@@ -1,4 +1,4 @@
-"""People: accounts. Trainers manage learners; admins manage everyone (``trainer.people`` checks)."""
+"""People: accounts. Trainers manage learners; admins manage everyone (``trainer.people.manage`` checks)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import streamlit as st
 
 from app_pages import ui
 from courses.errors import CourseError
-from trainer import people, reports, roster
-from trainer.accounts import ROLES
+from trainer.analytics import reports
 from trainer.errors import TrainerError
+from trainer.people import manage as people
+from trainer.people import roster
+from trainer.people.accounts import ROLES
 
 user = ui.page_user(*people.MANAGERS)
 svc = ui.services()

@@ -9,9 +9,9 @@ import streamlit as st
 
 from app_pages import ui
 from courses.models import Course
+from desk.replydesk import ReplyDesk
 from trainer.errors import TrainerError
-from trainer.learning import EVERYONE, Attempt, certificate_html, points
-from trainer.replydesk import ReplyDesk
+from trainer.learning.quiz import EVERYONE, Attempt, certificate_html, points
 
 user = ui.page_user(*EVERYONE)
 L = ui.lang()

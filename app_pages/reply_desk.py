@@ -1,8 +1,8 @@
 """Reply to a message: draft a cited reply with its deadline, track messages, practise replies.
 
-A thin page over ``knowledge.replies`` (the same code path as ``python -m knowledge
-draft-reply``), ``trainer.replydesk`` (the tracked list and practice results, with the role
-rules) and ``trainer.reply_practice`` (samples and rubric). Message and document text is shown
+A thin page over ``desk.replies`` (the same code path as ``python -m knowledge
+draft-reply``), ``desk.replydesk`` (the tracked list and practice results, with the role
+rules) and ``desk.reply_practice`` (samples and rubric). Message and document text is shown
 only through ``ui.plain``/``ui.md_escape`` or in tables and text areas, never as Markdown.
 """
 
@@ -14,11 +14,11 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import ui
+from desk.replies import ReplyDraft, category_name, draft_reply
+from desk.reply_practice import load_samples, score_reply
+from desk.replydesk import STATUSES, ReplyDesk
 from knowledge.errors import KnowledgeError
-from knowledge.replies import ReplyDraft, category_name, draft_reply
 from trainer.errors import TrainerError
-from trainer.reply_practice import load_samples, score_reply
-from trainer.replydesk import STATUSES, ReplyDesk
 
 user = ui.page_user("learner", "trainer", "admin")
 svc = ui.services()

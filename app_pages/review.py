@@ -1,5 +1,5 @@
 """Today's review: the cards due today, one at a time, answered like a practice question with
-instant feedback. The deck (``trainer.review``) decides what is due and records each answer as it
+instant feedback. The deck (``trainer.learning.review``) decides what is due and records each answer as it
 is given, so a session can stop at any card and resume later; an answer given twice to the same
 card (two tabs) counts once.
 """
@@ -15,8 +15,8 @@ from app_pages import ui
 from courses.errors import CourseError
 from courses.models import MultipleChoice, Question, ShortAnswer, SingleChoice, TrueFalse
 from trainer.errors import TrainerError
-from trainer.learning import EVERYONE, EmptyAnswer
-from trainer.review import Refresher, RefresherOffer, Refreshers, ReviewCard, passage
+from trainer.learning.quiz import EVERYONE, EmptyAnswer
+from trainer.learning.review import Refresher, RefresherOffer, Refreshers, ReviewCard, passage
 
 user = ui.page_user(*EVERYONE)
 L = ui.lang()

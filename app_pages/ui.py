@@ -29,15 +29,16 @@ from knowledge.answer import Citation
 from knowledge.kb import KnowledgeBase
 from knowledge.llm import make_chat_model
 from knowledge.settings import Settings
-from trainer import library, people
-from trainer.accounts import Accounts, User, require_role
-from trainer.asklog import AskLog
-from trainer.db import open_db, shared_db
+from trainer import library
+from trainer.analytics.asklog import AskLog
 from trainer.errors import PermissionDenied, StorageProblem, TrainerError
 from trainer.i18n import one_language, preferred_language, t
-from trainer.learning import Learning, points
-from trainer.review import Review
-from trainer.sessions import COOKIE_NAME, SessionExpired, Sessions
+from trainer.learning.quiz import Learning, points
+from trainer.learning.review import Review
+from trainer.people import manage as people
+from trainer.people.accounts import Accounts, User, require_role
+from trainer.people.sessions import COOKIE_NAME, SessionExpired, Sessions
+from trainer.storage.db import open_db, shared_db
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def uploader_in_language(key: str, max_mb: float, types: list[str]) -> None:
 
 
 # ---------------------------------------------------------------------- who is signed in
-# The session lives on the server (trainer/sessions.py). This tab keeps its token in session_state;
+# The session lives on the server (trainer/people/sessions.py). This tab keeps its token in session_state;
 # a reload or an opened link starts a new tab session that finds the token in the HttpOnly cookie,
 # which only the /auth/* routes (app_pages/auth_routes.py) set and clear.
 def _sessions() -> Sessions:

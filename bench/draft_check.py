@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchenv import ROOT, write_results  # noqa: E402  (sets the environment first)
 
-from knowledge.drafts import check_draft  # noqa: E402
+from desk.drafts import check_draft  # noqa: E402
 from knowledge.kb import KnowledgeBase  # noqa: E402
 from knowledge.loaders import load_file  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402

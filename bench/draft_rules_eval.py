@@ -53,7 +53,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge.drafts import check_draft  # noqa: E402
+from desk.drafts import check_draft  # noqa: E402
 
 SET = ROOT / "bench" / "draft_set.yaml"
 SPLIT = ROOT / "bench" / "draft_split.yaml"

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchenv import ROOT, write_results  # noqa: E402
 
-from trainer.health_kinds import KINDS, classify  # noqa: E402
+from desk.health_kinds import KINDS, classify  # noqa: E402
 
 TITLES = ROOT / "bench" / "health_titles.jsonl"
 PARTS = ("dev", "held")

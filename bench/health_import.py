@@ -7,7 +7,7 @@ The workbook is generated here (openpyxl, write-only: strings inline) from title
 this benchmark, with the columns of a WeChat back-end export (公众号名称, 标题, 发布时间, 阅读数,
 分享数, 是否原创) and an account sheet. The import and the overview then run in a fresh child process on a
 new app.db, so
-its peak resident memory (ru_maxrss) is theirs alone: reading the workbook (trainer/health_xlsx.py), parsing,
+its peak resident memory (ru_maxrss) is theirs alone: reading the workbook (desk/health_xlsx.py), parsing,
 classifying and saving in one transaction; then ``HealthStore.overview`` as a trainer sees it. A
 second import of the same file checks that nothing is duplicated (and is timed too). Goal: import
 under 30 s, overview under 2 s. The 1-minute load average before and after the child is recorded
@@ -89,9 +89,9 @@ def make_workbook(path: Path, accounts: int, years: int, per_day: float, seed: i
 
 def measure(path: Path, data_dir: Path) -> dict:
     """In the child: import twice and build the overview on a fresh app.db."""
-    from trainer.accounts import Accounts
-    from trainer.db import open_db
-    from trainer.health import HealthStore, parse
+    from desk.health import HealthStore, parse
+    from trainer.people.accounts import Accounts
+    from trainer.storage.db import open_db
 
     db = open_db(data_dir / "app.db")
     tom = Accounts(db).create_user("tom", "correct horse battery", "trainer")

@@ -3,7 +3,7 @@
     HF_HUB_OFFLINE=1 .venv/bin/python bench/load_test.py [--users 30] [--questions 3] [--timeout 900]
 
 Starts one ``streamlit run streamlit_app.py`` on a free loopback port with a fresh data folder (the
-sample knowledge base seeded, the shipped course, learner accounts made with ``trainer.accounts``),
+sample knowledge base seeded, the shipped course, learner accounts made with ``trainer.people.accounts``),
 then drives it with Playwright: one headless Chromium, one browser context per user. Each user
 signs in (start-up staggered), and once everybody is signed in they all, at the same time, ask
 their questions in the chat (mixed Chinese and English, from bench/eval/questions-*.jsonl) and
@@ -127,8 +127,8 @@ def prepare(
     from knowledge.kb import KnowledgeBase
     from knowledge.seed import read_manifest, seed_samples
     from knowledge.settings import Settings
-    from trainer.accounts import Accounts
-    from trainer.db import open_db
+    from trainer.people.accounts import Accounts
+    from trainer.storage.db import open_db
 
     settings = Settings.from_env(data_dir=data_dir)
     kb = KnowledgeBase(settings, embedder=embedder) if embedder is not None else KnowledgeBase(settings)

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchenv import ROOT, write_results  # noqa: E402
 
-from knowledge.replies import CATEGORIES, classify  # noqa: E402
+from desk.replies import CATEGORIES, classify  # noqa: E402
 
 MESSAGES = ROOT / "bench" / "reply_messages.jsonl"
 

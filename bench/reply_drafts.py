@@ -9,7 +9,7 @@ base with the district's message-handling rules (zh, en) and two sample posts, o
 another town's street lights, potholes and other questions (zh-post-faq-reply.html). Counts, per
 part, the drafts whose reply mentions the subject, the place and the duration each message was
 annotated with (exact text of the message), the drafts whose reply quotes a sample post, and those
-that repeat a phone number. ``--before`` drafts with the version of knowledge/replies.py in git's
+that repeat a phone number. ``--before`` drafts with the version of desk/replies.py in git's
 HEAD, for the before/after comparison. Writes bench/results/reply_drafts[_before].json.
 """
 
@@ -45,11 +45,11 @@ RECEIVED = dt.date(2026, 6, 1)
 
 def replies_module(before: bool):  # type: ignore[no-untyped-def]
     if not before:
-        import knowledge.replies as module
+        import desk.replies as module
 
         return module
     source = subprocess.run(
-        ["git", "show", "HEAD:knowledge/replies.py"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "show", "HEAD:desk/replies.py"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     path = Path(tempfile.mkdtemp()) / "replies_before.py"
     path.write_text(source, encoding="utf-8")
@@ -63,7 +63,7 @@ def replies_module(before: bool):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--before", action="store_true", help="draft with git HEAD's knowledge/replies.py")
+    parser.add_argument("--before", action="store_true", help="draft with git HEAD's desk/replies.py")
     parser.add_argument("--limit", type=int, default=0, help="only the first N messages (a quick look)")
     args = parser.parse_args()
     started = time.perf_counter()

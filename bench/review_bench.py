@@ -4,11 +4,11 @@
 
 The course (10 modules x 30 single-choice questions) is written in the real content format and loaded
 by courses.content. The review history is made quickly but from fsrs itself: ``--templates`` card
-histories are simulated over a year with the app's scheduler (trainer.review.make_scheduler) - each
+histories are simulated over a year with the app's scheduler (trainer.learning.review.make_scheduler) - each
 review on or a few days after its due day, the rating drawn from the card's predicted recall - and each
 card takes one history, started on a random day of the year before now. The card's state is the
 scheduler's state after its last review before now, and every review goes into review_log, in the
-shapes trainer/review.py writes (bulk inserts in one transaction instead of one review at a time).
+shapes trainer/learning/review.py writes (bulk inserts in one transaction instead of one review at a time).
 
 Then, on that app.db: one learner's due queue as Today's review builds it (``Review.sync`` with nothing
 new, then ``Review.due``), p50/p95 over ``--sample`` learners (goal p95 <= 20 ms); one review recorded
@@ -90,7 +90,7 @@ def simulate(templates: int, seed: int) -> list[list[tuple[int, int, int, int, f
     difficulty, due offset s) after each review, the first one the quiz answer at offset 0."""
     from fsrs import Card, Rating
 
-    from trainer.review import make_scheduler
+    from trainer.learning.review import make_scheduler
 
     scheduler = make_scheduler()
     rng = random.Random(seed)
@@ -119,7 +119,7 @@ def simulate(templates: int, seed: int) -> list[list[tuple[int, int, int, int, f
 
 def build(db: Any, catalog: Any, learners: int, cards: int, templates: int, seed: int, now: int) -> dict[str, int]:
     """Users, cards and review log in one transaction; returns row counts."""
-    from trainer.review import answer_fingerprint
+    from trainer.learning.review import answer_fingerprint
 
     histories = simulate(templates, seed)
     rng = random.Random(seed + 1)
@@ -193,10 +193,10 @@ def main() -> None:
     started = time.perf_counter()
 
     from courses.content import load_catalog
-    from trainer import reports
-    from trainer.accounts import Accounts
-    from trainer.db import open_db
-    from trainer.review import Review
+    from trainer.analytics import reports
+    from trainer.learning.review import Review
+    from trainer.people.accounts import Accounts
+    from trainer.storage.db import open_db
 
     with tempfile.TemporaryDirectory(prefix="review-bench-") as tmp:
         folder = Path(tmp)

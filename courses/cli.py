@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .content import (
+from courses.content import (
     ENV_VAR,
     Report,
     check,
@@ -23,9 +23,9 @@ from .content import (
     read_questions,
     save_questions,
 )
-from .errors import CourseError, GiftError
-from .gift import export_gift, guess_lang, import_gift, merge_questions
-from .itemwriting import quiz_stats
+from courses.errors import CourseError, GiftError
+from courses.gift import export_gift, guess_lang, import_gift, merge_questions
+from courses.itemwriting import quiz_stats
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,9 +20,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from . import yamlio
-from .errors import ContentInvalid, ContentNotFound, NotFound
-from .models import (
+from courses import yamlio
+from courses.errors import ContentInvalid, ContentNotFound, NotFound
+from courses.models import (
     LANGS,
     QUESTION_ADAPTER,
     QUESTION_TYPES,
@@ -41,7 +41,7 @@ from .models import (
     parse_question,
     question_to_data,
 )
-from .yamlio import Located, YamlError
+from courses.yamlio import Located, YamlError
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,7 @@ Pages show ``str(error)``, the CLI prints it on stderr and exits non-zero.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .content import Problem
+from typing import Any
 
 
 class CourseError(Exception):
@@ -30,7 +27,9 @@ class ContentNotFound(CourseError):
 class ContentInvalid(CourseError):
     "The course content has problems; ``problems`` lists all of them"
 
-    def __init__(self, problems: Sequence[Problem], what: str = "The course content") -> None:
+    # ``problems`` are :class:`courses.content.Problem` objects; typed loosely so that this module,
+    # which content and models import, imports neither of them.
+    def __init__(self, problems: Sequence[Any], what: str = "The course content") -> None:
         self.problems = list(problems)
         shown = "\n".join(f"  {p}" for p in self.problems[:20])
         more = f"\n  ... and {len(self.problems) - 20} more" if len(self.problems) > 20 else ""

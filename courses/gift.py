@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .models import (
+from courses.models import (
     ID_RE,
     AcceptedAnswers,
     Lang,

@@ -16,8 +16,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .errors import ResponseError
-from .models import (
+from courses.errors import ResponseError
+from courses.models import (
     MultipleChoice,
     Ordering,
     Question,
@@ -27,7 +27,7 @@ from .models import (
     Text,
     TrueFalse,
 )
-from .normalize import normalize_answer
+from courses.normalize import normalize_answer
 
 __all__ = [
     "Grade",

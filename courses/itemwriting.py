@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import LANGS, Lang, MultipleChoice, Question, SingleChoice, TrueFalse
+from courses.models import LANGS, Lang, MultipleChoice, Question, SingleChoice, TrueFalse
 
 LONGEST_KEY_MAX = 0.40      # share of single-choice items whose key is the longest option
 TRUE_SHARE = (0.35, 0.65)   # share of true/false items whose answer is "true"

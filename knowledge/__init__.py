@@ -1,7 +1,7 @@
 """Knowledge base: documents -> chunks -> indexes -> hits (no Streamlit here).
 
 The names below are imported on first use, so that importing a light module of the package
-(``knowledge.migrations``, ``knowledge.settings``) does not load Chroma and the embedders.
+(``knowledge.settings``, ``knowledge.errors``) does not load Chroma and the embedders.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .errors import KnowledgeError
-    from .kb import IngestResult, KnowledgeBase
-    from .retrieval import Hit
-    from .settings import Settings
+    from knowledge.errors import KnowledgeError
+    from knowledge.kb import IngestResult, KnowledgeBase
+    from knowledge.retrieval import Hit
+    from knowledge.settings import Settings
 
 _WHERE = {
     "KnowledgeError": ".errors",

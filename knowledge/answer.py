@@ -23,31 +23,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import followup
-from .errors import EmptyQuestion
-from .evidence import (
-    TOP_PASSAGES,
-    Candidate,
-    Features,
-    arrange,
-    asks_quantity,
-    choose,
-    features,
-    idf_table,
-    score_units,
-    states_quantity,
-    ui_language,
-)
-from .lexical import tokenize
-from .retrieval import Hit, language_levels, z_score
+from knowledge import followup
+from knowledge.errors import EmptyQuestion
+from knowledge.evidence import Candidate, Features, asks_quantity, choose, idf_table, states_quantity, ui_language
+from knowledge.retrieval import Hit
 
 if TYPE_CHECKING:
-    from .kb import KnowledgeBase
+    from knowledge.kb import KnowledgeBase
 
 __all__ = ["Answer", "Assessment", "Citation", "answer", "answer_stream", "assess", "idf_table", "ui_language"]
 
-FAQ_MIN_SIMILARITY = 0.96  # e5 puts a paraphrase at ~0.98, a different question on the same topic at ~0.94
-PASSAGES = 6  # passages retrieved for an answer
 
 TEXTS = {
     "zh": {
@@ -137,33 +122,9 @@ class Assessment:
     support: float  # the calibrated probability that the passages answer the question
 
 
-def lookup_tokens(query: str) -> list[str]:
-    """The words whose document frequencies an answer needs: the question's."""
-    return list(dict.fromkeys(tokenize(query)))
-
-
-def measure(
-    kb: KnowledgeBase, query: str, own_terms: Sequence[str] = ()
-) -> tuple[list[Hit], list[Candidate], Features]:
-    """Search, score every quotable unit of the passages, and measure the evidence."""
-    hits = kb.search(query, k=PASSAGES)
-    if not hits:
-        return [], [], features(query, [], [], {})
-    doc_freq, total = kb.catalog.doc_freq(lookup_tokens(query) + list(own_terms))
-    idf = idf_table(doc_freq, total)
-    hits = kb.rerank(query, hits)
-    vectors = kb.catalog.sentence_vectors([h.chunk_id for h in hits])
-    qvec = kb.query_vector(query)
-    levels = language_levels(qvec, kb.unit_reference())  # once per question: units and passages use it
-    candidates = score_units(query, qvec, hits, vectors, idf, levels, embed=kb.embedder.embed_passages)
-    candidates = arrange(candidates, quantity=asks_quantity(query))
-    level = max(z_score(h.similarity, h.language, levels) for h in hits[:TOP_PASSAGES])
-    return hits, candidates, features(query, hits, candidates, idf, own_terms, level)
-
-
 def assess(kb: KnowledgeBase, query: str, own_terms: Sequence[str] = ()) -> Assessment:
     """The outcome for ``query`` (already resolved if it was a follow-up)."""
-    hits, candidates, measured = measure(kb, query, own_terms)
+    hits, candidates, measured = kb.measure(query, own_terms)
     if not candidates:
         return Assessment(query, hits, [], [], measured, "not_found", 0.0)
     confidence, p = kb.calibration().decide(measured)
@@ -267,7 +228,7 @@ def answer_stream(
     found = assess(kb, query, resolved.own_terms)
     hits, confidence = found.hits, found.confidence
     if confidence == "answered" and chat_model is not None and kb.settings.llm_judge:
-        from .judge import judge_support
+        from knowledge.judge import judge_support
 
         verdict = judge_support(chat_model, question, [c.text for c in found.chosen], language)
         if verdict is False:
@@ -316,7 +277,7 @@ def _faq_answer(question: str, query: str, faq: dict[str, Any], language: str) -
 def _llm_answer(
     kb: KnowledgeBase, chat_model: Any, question: str, query: str, found: Assessment, language: str, asked_by: str
 ) -> Iterator[str | Answer]:
-    from . import llm
+    from knowledge import llm
 
     hits = found.hits
     passages = list(hits[:5])

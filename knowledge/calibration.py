@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .evidence import Features
-from .lexical import tokenize
+from knowledge.evidence import Features
+from knowledge.lexical import tokenize
 
 PROBES_FILE = Path(__file__).with_name("calibration_probes.yaml")
 ANSWERABLE_PROBES = 60

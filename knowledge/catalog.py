@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from .chunking import Chunk
-from .errors import DatabaseLocked, DiskFull
-from .keyword_index import KeywordIndex
-from .lexical import match_expression, tokenize
-from .migrations import Migrations, immediate
-from .sqlite_faults import connect
+from knowledge.chunking import Chunk
+from knowledge.errors import DatabaseLocked, DiskFull
+from knowledge.keyword_index import KeywordIndex
+from knowledge.lexical import match_expression, tokenize
+from sqlstore.faults import connect
+from sqlstore.migrations import Migrations, immediate
 
 COMMON_TOKEN_MIN_CHUNKS = 1000
 COMMON_TOKEN_SHARE = 0.25

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .language import detect_language
-from .loaders import LoadedDocument
+from knowledge.language import detect_language
+from knowledge.loaders import LoadedDocument
 
 # Ends of sentences: CJK punctuation (no space needed), Latin punctuation before space or
 # end, closing quotes/brackets kept with their sentence, and line breaks.

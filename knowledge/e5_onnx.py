@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EmbeddingError
-from .onnx_engine import cpu_session
+from knowledge.errors import EmbeddingError
+from knowledge.onnx_engine import cpu_session
 
 log = logging.getLogger(__name__)
 
@@ -327,7 +327,7 @@ def export(model: E5File, target: Path) -> None:
 
 def cached_export(model: E5File, cache_dir: Path | None = None) -> Path:
     """The exported encoder for ``model``, exported now if this machine has none yet."""
-    from .onnx_engine import default_cache_dir
+    from knowledge.onnx_engine import default_cache_dir
 
     folder = (cache_dir or default_cache_dir()) / f"e5-small-{model_key(model.path)}"
     target = folder / "encoder-fp32.onnx"

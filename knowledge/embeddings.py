@@ -30,12 +30,12 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import EmbeddingError
+from knowledge.errors import EmbeddingError
 
 # OpenMP threads that spin while waiting make one query embedding 5-30x slower whenever the
 # other core is busy (an upload being indexed, another process): measured in BENCHMARKS.md.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-from .settings import Settings
+from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def e5_model(engine: str) -> Embedder:
     chosen = E5_AUTO_ENGINE if engine == "auto" else engine
     if chosen != "onnx":
         return E5Embedder()
-    from .e5_onnx import E5OnnxEmbedder
+    from knowledge.e5_onnx import E5OnnxEmbedder
 
     if engine == "onnx":
         return E5OnnxEmbedder()  # asked for by name: its errors say what to do
@@ -215,7 +215,7 @@ def local_model(path: Path, engine: str, *, name: str | None = None) -> Embedder
     runs on sentence-transformers instead, with a warning: slower, never broken."""
     if engine == "torch":
         return SentenceTransformerEmbedder(path, name=name)
-    from .onnx_engine import OnnxEmbedder
+    from knowledge.onnx_engine import OnnxEmbedder
 
     try:
         return OnnxEmbedder(path, variant="int8" if engine == "onnx-int8" else "fp32", name=name)

@@ -18,7 +18,6 @@ the CLI prints it on stderr and exits non-zero.
     ├── StoreUnavailable
     ├── ReindexNeeded
     ├── EmptyQuestion
-    ├── DraftError                a draft or a word-list entry the checker cannot use
     ├── DiskFull                  no space left for knowledge.db, the originals or Chroma
     └── DatabaseLocked            knowledge.db stayed locked by another program too long
 """
@@ -82,10 +81,6 @@ class ReindexNeeded(KnowledgeError):
 
 class EmptyQuestion(KnowledgeError):
     "The question has no words in it"
-
-
-class DraftError(KnowledgeError):
-    "A draft or a word-list entry the pre-publish checker cannot use"
 
 
 class ContentMismatch(UnsupportedFileType):

@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-from .language import detect_language
-from .lexical import in_dictionary, is_cjk, subwords, tokenize
-from .quotes import NUMBERING, Unit, quotable
-from .retrieval import Hit, z_score
+from knowledge.language import detect_language
+from knowledge.lexical import in_dictionary, is_cjk, subwords, tokenize
+from knowledge.quotes import NUMBERING, Unit, quotable
+from knowledge.retrieval import Hit, z_score
 
 # A unit's score: z + LEXICAL_WEIGHT * coverage. Chosen on the dev set, confirmed on the sample
 # set (BENCHMARKS.md "Quotes chosen by meaning").

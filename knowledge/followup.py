@@ -30,7 +30,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .lexical import _jieba, in_dictionary, is_cjk, tokenize
+from knowledge.lexical import _jieba, in_dictionary, is_cjk, tokenize
 
 __all__ = ["Resolved", "resolve", "needs_context"]
 

@@ -16,8 +16,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .language import detect_language
-from .llm import _END_FENCE, _FENCE, _quote
+from knowledge.language import detect_language
+from knowledge.llm import _END_FENCE, _FENCE, _quote
 
 logger = logging.getLogger(__name__)
 

@@ -29,10 +29,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from .catalog import Catalog, DocumentRecord, chunk_ids
-from .chunking import Chunk, chunk_document, embedding_text
-from .embeddings import Embedder, make_embedder
-from .errors import (
+from knowledge.catalog import Catalog, DocumentRecord, chunk_ids
+from knowledge.chunking import Chunk, chunk_document, embedding_text
+from knowledge.embeddings import Embedder, make_embedder
+from knowledge.errors import (
     DatabaseLocked,
     DiskFull,
     DocumentNotFound,
@@ -40,12 +40,24 @@ from .errors import (
     ReindexNeeded,
     StoreUnavailable,
 )
-from .loaders import KINDS, SUPPORTED_SUFFIXES, LoadedDocument, check_file, guess_kind, load_bytes
-from .quotes import quotable
-from .retrieval import DEFAULT_WEIGHTS, FusionWeights, Hit, hybrid_search
-from .settings import Settings
-from .store import VectorStore
-from .uploads import check_content, safe_filename
+from knowledge.evidence import (
+    TOP_PASSAGES,
+    Candidate,
+    Features,
+    arrange,
+    asks_quantity,
+    features,
+    idf_table,
+    score_units,
+    ui_language,
+)
+from knowledge.lexical import tokenize
+from knowledge.loaders import KINDS, SUPPORTED_SUFFIXES, LoadedDocument, check_file, guess_kind, load_bytes
+from knowledge.quotes import quotable
+from knowledge.retrieval import DEFAULT_WEIGHTS, FusionWeights, Hit, hybrid_search, language_levels, z_score
+from knowledge.settings import Settings
+from knowledge.store import VectorStore
+from knowledge.uploads import check_content, safe_filename
 
 Status = Literal["added", "updated", "unchanged", "failed"]
 # (file name, chunks embedded so far, chunks in the file)
@@ -75,6 +87,8 @@ CHUNK_VECTORS = "embed"
 # Part of the fingerprint an index records: a folder indexed before units had vectors (or with
 # the other chunk-vector recipe) asks for a re-index instead of mixing two kinds of vector.
 INDEX_RECIPE = f"+units-v1-{CHUNK_VECTORS}"
+PASSAGES = 6  # passages retrieved for an answer
+FAQ_MIN_SIMILARITY = 0.96  # e5 puts a paraphrase at ~0.98, a different question on the same topic at ~0.94
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -275,7 +289,7 @@ class KnowledgeBase:
         if self._reranker is False:
             with self._lock:
                 if self._reranker is False:
-                    from .rerank import make_reranker
+                    from knowledge.rerank import make_reranker
 
                     self._reranker = make_reranker(self.settings)
         return self._reranker
@@ -285,7 +299,7 @@ class KnowledgeBase:
         when it fails (logged: the answer then rests on the other evidence)."""
         if self.reranker is None or not hits:
             return hits
-        from .rerank import rerank
+        from knowledge.rerank import rerank
 
         try:
             ranked = rerank(self.reranker, query, hits, text=lambda h: f"{h.title}\n{h.text}")
@@ -297,7 +311,7 @@ class KnowledgeBase:
     def calibration(self) -> Any:
         """This knowledge base's calibrated thresholds (:mod:`knowledge.calibration`), made now if
         the documents changed since the last one."""
-        from .calibration import DEFAULT, META_KEY, Calibration
+        from knowledge.calibration import DEFAULT, META_KEY, Calibration
 
         if self.catalog.counts()[1] == 0:
             return DEFAULT
@@ -333,8 +347,7 @@ class KnowledgeBase:
     def calibrate(self) -> Any:
         """Probe the knowledge base with questions made from its own documents and store the
         thresholds (after every ingest; answering calibrates first if the documents changed)."""
-        from .answer import measure
-        from .calibration import META_KEY, Calibration, calibrate
+        from knowledge.calibration import META_KEY, Calibration, calibrate
 
         with self._calibrating:
             generation = self._generation()
@@ -350,11 +363,29 @@ class KnowledgeBase:
             def probe(question: str) -> Any:
                 if self._closing.is_set():
                     raise _Closing
-                return measure(self, question)[2]
+                return self.measure(question)[2]
 
             result = calibrate(units, probe, generation)
             self.catalog.set_meta(META_KEY, result.to_json())
             return result
+
+    def measure(self, query: str, own_terms: Sequence[str] = ()) -> tuple[list[Hit], list[Candidate], Features]:
+        """Search, score every quotable unit of the passages, and measure the evidence: what an answer
+        (:func:`knowledge.answer.assess`) and the calibration's probes decide on."""
+        hits = self.search(query, k=PASSAGES)
+        if not hits:
+            return [], [], features(query, [], [], {})
+        # The question's own words are the ones whose document frequencies the scores need.
+        doc_freq, total = self.catalog.doc_freq(list(dict.fromkeys(tokenize(query))) + list(own_terms))
+        idf = idf_table(doc_freq, total)
+        hits = self.rerank(query, hits)
+        vectors = self.catalog.sentence_vectors([h.chunk_id for h in hits])
+        qvec = self.query_vector(query)
+        levels = language_levels(qvec, self.unit_reference())  # once per question: units and passages use it
+        candidates = score_units(query, qvec, hits, vectors, idf, levels, embed=self.embedder.embed_passages)
+        candidates = arrange(candidates, quantity=asks_quantity(query))
+        level = max(z_score(h.similarity, h.language, levels) for h in hits[:TOP_PASSAGES])
+        return hits, candidates, features(query, hits, candidates, idf, own_terms, level)
 
     def search(
         self, query: str, k: int = 5, *, mode: str = "hybrid", weights: FusionWeights = DEFAULT_WEIGHTS
@@ -749,7 +780,6 @@ class KnowledgeBase:
         """Store a trainer's curated answer; a close enough question gets it verbatim."""
         import numpy as np
 
-        from .answer import ui_language
 
         if not question.strip() or not answer.strip() or not source.strip():
             raise KnowledgeError("A curated answer needs a question, an answer and a source")
@@ -768,7 +798,6 @@ class KnowledgeBase:
         """The curated answer whose question is closest to ``question``, if close enough."""
         import numpy as np
 
-        from .answer import FAQ_MIN_SIMILARITY
 
         faqs = [f for f in self.catalog.faqs() if f["vector"]]
         if not faqs:

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .retrieval import Hit
-from .settings import Settings
+from knowledge.retrieval import Hit
+from knowledge.settings import Settings
 
 REFUSAL_MARKER = "NOT_IN_KNOWLEDGE_BASE"
 _FENCE = "<<<PASSAGES>>>"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import (
+from knowledge.errors import (
     CorruptDocument,
     EmptyDocument,
     EncryptedDocument,
@@ -27,7 +27,7 @@ from .errors import (
     NoExtractableText,
     UnsupportedFileType,
 )
-from .language import detect_language, is_cjk
+from knowledge.language import detect_language, is_cjk
 
 SUPPORTED_SUFFIXES = (".pdf", ".docx", ".md", ".markdown", ".txt", ".html", ".htm")
 _FORMATS = "PDF, DOCX, Markdown, TXT or HTML"

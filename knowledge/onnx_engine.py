@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EmbeddingError
+from knowledge.errors import EmbeddingError
 
 log = logging.getLogger(__name__)
 

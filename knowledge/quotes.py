@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .chunking import sentence_spans
-from .loaders import CELL_SEPARATOR
+from knowledge.chunking import sentence_spans
+from knowledge.loaders import CELL_SEPARATOR
 
 
 @dataclass(frozen=True)

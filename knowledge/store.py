@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import DiskFull, StoreUnavailable
+from knowledge.errors import DiskFull, StoreUnavailable
 
 COLLECTION = "kb_chunks"
 # One collection per language: a filtered HNSW query ("English chunks only") scans far more

@@ -18,8 +18,8 @@ import unicodedata
 import zipfile
 from pathlib import PurePosixPath, PureWindowsPath
 
-from .errors import ContentMismatch, CorruptDocument, UnsupportedFileType
-from .loaders import SUPPORTED_SUFFIXES
+from knowledge.errors import ContentMismatch, CorruptDocument, UnsupportedFileType
+from knowledge.loaders import SUPPORTED_SUFFIXES
 
 MAX_NAME_CHARS = 120
 # Letters and digits of any script (Chinese names are the norm), and a few harmless marks.

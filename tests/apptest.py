@@ -9,8 +9,8 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from knowledge.settings import Settings
-from trainer.db import open_db
-from trainer.sessions import Sessions
+from trainer.people.sessions import Sessions
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ def open_page(
     ``state`` put into the session first."""
     at = AppTest.from_file(str(ROOT / script), default_timeout=timeout)
     if username:
-        # A real server-side session (trainer/sessions.py), last active at ``last_seen``.
+        # A real server-side session (trainer/people/sessions.py), last active at ``last_seen``.
         db = open_db(Settings.from_env().app_db)
         try:
             token = Sessions(db, clock=lambda: last_seen or time.time()).create(username)

@@ -117,14 +117,14 @@ def copy_into(template: Path, data_dir: Path) -> None:
 
 
 def force_reply_outcome(monkeypatch: pytest.MonkeyPatch, confidence: str) -> None:
-    """The reply desk's look-up of the message's subject (``knowledge.replies.assess``) with its
+    """The reply desk's look-up of the message's subject (``desk.replies.assess``) with its
     outcome set to ``confidence``; the passages found stay the real ones. For tests of what each
     outcome does to a draft, whatever the calibration of the day decides."""
-    import knowledge.replies
+    import desk.replies
 
-    real = knowledge.replies.assess
+    real = desk.replies.assess
 
     def forced(kb: KnowledgeBase, query: str, own_terms: Sequence[str] = ()) -> Any:
         return dataclasses.replace(real(kb, query, own_terms), confidence=confidence)
 
-    monkeypatch.setattr(knowledge.replies, "assess", forced)
+    monkeypatch.setattr(desk.replies, "assess", forced)

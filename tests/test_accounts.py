@@ -3,14 +3,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Clock
-from trainer.accounts import (
-    MAX_FAILURES,
-    Accounts,
-    hash_password,
-    require_role,
-    verify_password,
-)
-from trainer.db import open_db
 from trainer.errors import (
     AccountInactive,
     InvalidRole,
@@ -21,6 +13,14 @@ from trainer.errors import (
     UserExists,
     WeakPassword,
 )
+from trainer.people.accounts import (
+    MAX_FAILURES,
+    Accounts,
+    hash_password,
+    require_role,
+    verify_password,
+)
+from trainer.storage.db import open_db
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_deactivated_account_cannot_sign_in(accounts: Accounts):
 def test_reset_password_is_shown_once_and_works(accounts: Accounts, monkeypatch: pytest.MonkeyPatch):
     accounts.create_user("li", "long-enough-pw", "learner")
     drawn = iter(["xxLIxxxxxxxxxxxx", "a-fine-password-1"])  # the first draw contains the user name
-    monkeypatch.setattr("trainer.accounts.secrets.token_urlsafe", lambda n: next(drawn))
+    monkeypatch.setattr("trainer.people.accounts.secrets.token_urlsafe", lambda n: next(drawn))
     new = accounts.reset_password("li")
     assert new == "a-fine-password-1"
     monkeypatch.undo()

@@ -18,9 +18,9 @@ from knowledge.settings import Settings
 from tests import outcomes
 from tests.apptest import open_page
 from tests.filemakers import make_pdf
-from trainer.accounts import Accounts
-from trainer.asklog import AskLog
-from trainer.db import open_db
+from trainer.analytics.asklog import AskLog
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from knowledge.drafts import load_wordlists
+from desk.drafts import load_wordlists
 from knowledge.settings import Settings
 from tests.apptest import open_page
-from trainer.accounts import Accounts
-from trainer.db import open_db
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

@@ -15,9 +15,9 @@ from courses.content import load_catalog
 from knowledge.settings import Settings
 from tests.apptest import open_page
 from tests.coursemaker import RIGHT, make_course
-from trainer.accounts import Accounts
-from trainer.db import open_db
-from trainer.learning import Learning
+from trainer.learning.quiz import Learning
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -222,8 +222,8 @@ def test_broken_course_content_shows_a_clear_message(accounts: Accounts, course_
 
 
 def test_reply_practice_results_show_on_my_progress(accounts: Accounts, settings: Settings) -> None:
-    from trainer.reply_practice import load_samples, score_reply
-    from trainer.replydesk import ReplyDesk
+    from desk.reply_practice import load_samples, score_reply
+    from desk.replydesk import ReplyDesk
 
     sample = load_samples()[0]
     reply = "您好，感谢留言。我们将在3个工作日内答复，联系电话：12345。"

@@ -20,12 +20,12 @@ from courses.content import load_catalog
 from knowledge.settings import Settings
 from tests.apptest import open_page
 from tests.coursemaker import make_course
-from trainer import reports
-from trainer.accounts import Accounts
-from trainer.db import open_db
+from trainer.analytics import reports
 from trainer.errors import PermissionDenied
-from trainer.learning import Learning, issue_certificate
-from trainer.review import Refreshers, Review, make_scheduler
+from trainer.learning.quiz import Learning, issue_certificate
+from trainer.learning.review import Refreshers, Review, make_scheduler
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 DAY = 86_400
@@ -166,8 +166,7 @@ def test_the_table_follows_content_changes_and_needs_no_sqlite_math(office: dict
     """The table is summed in SQL: after the course files change it reconciles the decks first (a
     card whose answer changed starts again, one whose question went is not counted), and SQLite
     without its math functions gets pow from Python, with the same figures."""
-    from trainer import review as review_module
-
+    from trainer.learning import review as review_module
     db, tom = office["db"], office["accounts"].get("tom")
     before = Review(db, office["catalog"]).retention_table(tom, "c1")
     db.conn.create_function("pow", 2, review_module._pow, deterministic=True)  # as on a build without it

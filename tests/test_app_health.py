@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from desk.health import COURSE, HealthStore, parse
 from knowledge.settings import Settings
 from tests.apptest import open_page
-from trainer.accounts import Accounts
-from trainer.db import open_db
-from trainer.health import COURSE, HealthStore, parse
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 TIMEOUT = 90

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from desk.replies import ReplyDraft
+from desk.replydesk import ReplyDesk
 from knowledge.kb import KnowledgeBase
-from knowledge.replies import ReplyDraft
 from knowledge.settings import Settings
 from tests.apptest import open_page
 from tests.outcomes import force_reply_outcome
-from trainer.accounts import Accounts
-from trainer.db import open_db
-from trainer.replydesk import ReplyDesk
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_EN = ROOT / "knowledge" / "samples" / "policies" / "en-message-handling.md"

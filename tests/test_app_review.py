@@ -18,9 +18,9 @@ from courses.content import load_catalog
 from knowledge.settings import Settings
 from tests.apptest import open_page
 from tests.coursemaker import RIGHT, make_course
-from trainer.accounts import Accounts
-from trainer.db import open_db
-from trainer.learning import Learning
+from trainer.learning.quiz import Learning
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 TIMEOUT = 60

@@ -12,9 +12,9 @@ from knowledge.settings import Settings
 from tests.filemakers import pdf_bytes
 from tests.test_trainer_cli import PASSWORDS, run
 from trainer import library
-from trainer.accounts import Accounts
-from trainer.backup import BackupError, backup, restore, verify
-from trainer.db import open_db
+from trainer.people.accounts import Accounts
+from trainer.storage.backup import BackupError, backup, restore, verify
+from trainer.storage.db import open_db
 
 
 @pytest.fixture

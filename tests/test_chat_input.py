@@ -14,8 +14,8 @@ from knowledge.answer import MAX_QUESTION_CHARS, answer
 from knowledge.errors import EmptyQuestion
 from knowledge.kb import KnowledgeBase
 from tests.apptest import open_page
-from trainer.accounts import Accounts
-from trainer.db import open_db
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 RULES = (

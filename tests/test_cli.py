@@ -121,7 +121,7 @@ def test_ask_text_names_the_outcome_before_the_answer(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Related passages and a refusal say so on their first line; an answer starts with itself."""
-    import knowledge.cli
+    import commands.knowledge_cli
 
     template, questions = outcomes_kb
     data = tmp_path / "data"
@@ -131,14 +131,14 @@ def test_ask_text_names_the_outcome_before_the_answer(
         def __init__(self, settings: Settings, **kwargs: Any) -> None:
             super().__init__(settings, **{"embedder": e5, **kwargs})
 
-    monkeypatch.setattr(knowledge.cli, "KnowledgeBase", SharedModelKB)
+    monkeypatch.setattr(commands.knowledge_cli, "KnowledgeBase", SharedModelKB)
     labels = {"related": "[RELATED PASSAGES, NOT A CONFIRMED ANSWER]", "not_found": "[NOT FOUND]"}
     seen = set()
     gaps: dict[str, str] = {}
     for question in questions.values():
-        assert knowledge.cli.main(["--data-dir", str(data), "ask", question, "--json"]) == 0
+        assert commands.knowledge_cli.main(["--data-dir", str(data), "ask", question, "--json"]) == 0
         shown = json.loads(capsys.readouterr().out)
-        assert knowledge.cli.main(["--data-dir", str(data), "ask", question]) == 0
+        assert commands.knowledge_cli.main(["--data-dir", str(data), "ask", question]) == 0
         lines = capsys.readouterr().out.splitlines()
         if shown["confidence"] == "answered":
             assert lines[0] == shown["answer"].splitlines()[0]
@@ -149,7 +149,7 @@ def test_ask_text_names_the_outcome_before_the_answer(
             gaps[question] = shown["confidence"]
     assert seen == {"answered", "related", "not_found"}
     # the gap list names each question's outcome: a trainer fixes a related one differently
-    assert knowledge.cli.main(["--data-dir", str(data), "gaps"]) == 0
+    assert commands.knowledge_cli.main(["--data-dir", str(data), "gaps"]) == 0
     listed = capsys.readouterr().out
     for question, confidence in gaps.items():
         assert f"[{confidence}]  {question}" in listed

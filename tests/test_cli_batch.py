@@ -1,6 +1,6 @@
 """``python -m knowledge ask --batch FILE --json`` with conversations: plain questions and JSON objects
 ``{"question": ..., "history": [...]}``, one output line per input line, malformed lines answered with
-an error object while the batch goes on. The real CLI (``knowledge.cli.main``) on a real sample policy."""
+an error object while the batch goes on. The real CLI (``commands.knowledge_cli.main``) on a real sample policy."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+import commands.knowledge_cli
 import knowledge.answer
-import knowledge.cli
 from knowledge.embeddings import Embedder
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
@@ -42,7 +42,7 @@ def calls(monkeypatch: pytest.MonkeyPatch, e5: Embedder) -> list[tuple[str, tupl
             kwargs.setdefault("embedder", e5)
             super().__init__(settings, **kwargs)
 
-    monkeypatch.setattr(knowledge.cli, "KnowledgeBase", SharedModelKB)
+    monkeypatch.setattr(commands.knowledge_cli, "KnowledgeBase", SharedModelKB)
     recorded: list[tuple[str, tuple[str, ...]]] = []
     real = knowledge.answer.answer
 
@@ -57,7 +57,7 @@ def calls(monkeypatch: pytest.MonkeyPatch, e5: Embedder) -> list[tuple[str, tupl
 def run_batch(data: Path, tmp_path: Path, lines: list[str], capsys: pytest.CaptureFixture[str]) -> list[Any]:
     batch = tmp_path / "batch.txt"
     batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    status = knowledge.cli.main(["--data-dir", str(data), "ask", "--batch", str(batch), "--json"])
+    status = commands.knowledge_cli.main(["--data-dir", str(data), "ask", "--batch", str(batch), "--json"])
     out, err = capsys.readouterr()
     assert status == 0, err
     return [json.loads(line) for line in out.splitlines()]
@@ -124,6 +124,6 @@ def test_batch_still_needs_json(
 ) -> None:
     batch = tmp_path / "batch.txt"
     batch.write_text(json.dumps({"question": "And complex requests?", "history": []}) + "\n", encoding="utf-8")
-    assert knowledge.cli.main(["--data-dir", str(data), "ask", "--batch", str(batch)]) == 1
+    assert commands.knowledge_cli.main(["--data-dir", str(data), "ask", "--batch", str(batch)]) == 1
     assert "add --json" in capsys.readouterr().err
     assert calls == []

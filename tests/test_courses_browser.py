@@ -17,8 +17,8 @@ from tests.browser import browser_tab, run_app
 from tests.conftest import ARTIFACTS
 from tests.coursemaker import make_course
 from tests.test_app_courses import extend_course
-from trainer.accounts import Accounts
-from trainer.db import open_db
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 RIGHT_ORDER = ["Draft", "First review", "Final review"]

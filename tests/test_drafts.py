@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.drafts import (
+from desk.drafts import (
     RULE_NAMES,
     add_word,
     check_draft,
@@ -25,12 +25,12 @@ from knowledge.drafts import (
     rule_name,
     title_units,
 )
-from knowledge.errors import DraftError
+from desk.errors import DraftError
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
-from trainer.accounts import Accounts
-from trainer.db import open_db
 from trainer.errors import PermissionDenied
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "knowledge" / "samples"

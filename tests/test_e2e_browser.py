@@ -19,9 +19,9 @@ from tests import outcomes
 from tests.browser import app_server, browser_tab, run_app
 from tests.conftest import ARTIFACTS
 from tests.filemakers import make_pdf
-from trainer.accounts import Accounts
-from trainer.asklog import AskLog
-from trainer.db import open_db
+from trainer.analytics.asklog import AskLog
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 

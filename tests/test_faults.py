@@ -31,9 +31,9 @@ from knowledge.settings import Settings
 from tests.conftest import Clock, free_port
 from tests.coursemaker import RIGHT, make_course
 from trainer import errors as trainer_errors
-from trainer.accounts import Accounts, User
-from trainer.db import open_db
-from trainer.learning import Attempt, AttemptClosed, Learning
+from trainer.learning.quiz import Attempt, AttemptClosed, Learning
+from trainer.people.accounts import Accounts, User
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "knowledge" / "samples"
@@ -58,7 +58,7 @@ def _cli_file_by_file(data_dir: Path, *args: str) -> list[str]:
     """``_cli`` with each file of a folder embedded and written before the next is read
     (``GROUP_CHUNKS = 1``): the phases the SIGKILL test aims at then each last long enough to be
     hit. Kills inside a group of files are tested in tests/test_embedding_engine.py."""
-    code = "import sys, knowledge.kb as kb; kb.GROUP_CHUNKS = 1; from knowledge.cli import main; sys.exit(main())"
+    code = "import sys, knowledge.kb as kb; kb.GROUP_CHUNKS = 1; from commands.knowledge_cli import main; sys.exit(main())"
     return [sys.executable, "-c", code, "--data-dir", str(data_dir), *args]
 
 
@@ -452,7 +452,7 @@ def _hold_write_lock(db: Path) -> sqlite3.Connection:
 
 
 def test_quiz_submitted_while_app_db_is_locked(tmp_path: Path, quiz, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr("knowledge.sqlite_faults.BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("sqlstore.faults.BUSY_TIMEOUT_S", 1.0)
     learning, lin = quiz(tmp_path / "app.db")
     attempt_id = _answered_attempt(learning, lin)
     first = learning.attempt(lin, attempt_id).questions[0]
@@ -471,7 +471,7 @@ def test_quiz_submitted_while_app_db_is_locked(tmp_path: Path, quiz, monkeypatch
 
 
 def test_ingest_while_knowledge_db_is_locked(kb: KnowledgeBase, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr("knowledge.sqlite_faults.BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("sqlstore.faults.BUSY_TIMEOUT_S", 1.0)
     settings = kb.settings
     kb.close()
     kb = KnowledgeBase(settings, embedder=kb.embedder)  # reopened with the short wait
@@ -556,7 +556,7 @@ def test_a_save_from_a_stale_tab_after_submit_changes_nothing(tmp_path: Path, qu
 def test_courses_page_says_when_app_db_is_locked_and_keeps_the_answers(tmp_path: Path, settings, monkeypatch):  # type: ignore[no-untyped-def]
     from tests.apptest import open_page
 
-    monkeypatch.setattr("knowledge.sqlite_faults.BUSY_TIMEOUT_S", 1.0)
+    monkeypatch.setattr("sqlstore.faults.BUSY_TIMEOUT_S", 1.0)
     monkeypatch.setenv("APP_COURSES_DIR", str(make_course(tmp_path / "content")))
     Accounts(open_db(settings.app_db)).create_user("lin", PASSWORD, "learner")
     at = open_page("app_pages/learn.py", "lin", timeout=60)

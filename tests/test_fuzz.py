@@ -511,8 +511,8 @@ def _mutated_sheet(data: bytes, ops: list[tuple[str, float, bytes]]) -> bytes:
 def test_mutated_health_exports_parse_or_fail_cleanly(which: str, ops: list[tuple[str, float, bytes]]):
     """A damaged publishing-record export (the sheet XML inside the zip, the zip's bytes, a GB18030 CSV)
     gives rows or our one-line error: never another exception, never a post without a time."""
+    from desk.health import parse
     from trainer.errors import TrainerError
-    from trainer.health import parse
 
     name, data = HEALTH_SEEDS["csv" if which == "csv" else "xlsx"]
     data = _mutated_sheet(data, ops) if which == "xlsx sheet" else mutate(data, ops)

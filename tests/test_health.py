@@ -1,4 +1,4 @@
-"""The account health check (trainer/health.py): reading real exports, the veto arithmetic, storage and roles."""
+"""The account health check (desk/health.py): reading real exports, the veto arithmetic, storage and roles."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import pytest
 import sqlite_utils
 from openpyxl import Workbook
 
+from commands.trainer_cli import main
+from desk import health
+from desk.health import HealthError, HealthStore, Row, measure, parse, parse_time, preview
+from desk.replydesk import ReplyDesk
 from knowledge.settings import Settings
-from trainer import health
-from trainer.accounts import Accounts, User
-from trainer.cli import main
-from trainer.db import open_db
 from trainer.errors import PermissionDenied
-from trainer.health import HealthError, HealthStore, Row, measure, parse, parse_time, preview
-from trainer.replydesk import ReplyDesk
+from trainer.people.accounts import Accounts, User
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 D = dt.date
@@ -353,7 +353,7 @@ def test_roles(db: sqlite_utils.Database, people: dict[str, User]) -> None:
 
 
 def test_assign_module_to_managers_and_reply_record(db: sqlite_utils.Database, people: dict[str, User]) -> None:
-    from knowledge.replies import ReplyDraft
+    from desk.replies import ReplyDraft
 
     store = HealthStore(db)
     tom, lin = people["tom"], people["lin"]

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from desk.health import COURSE, today_cst
 from tests.browser import app_server, chromium, fill_sign_in, new_tab
 from tests.conftest import ARTIFACTS
 from tests.test_e2e_browser import choose_file
-from trainer.accounts import Accounts
-from trainer.db import open_db
-from trainer.health import COURSE, today_cst
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 

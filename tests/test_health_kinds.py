@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trainer.errors import TrainerError
-from trainer.health_kinds import (
+from desk.health_kinds import (
     BODY_CHARS,
     CUES_FILE,
     KINDS,
@@ -18,6 +17,7 @@ from trainer.health_kinds import (
     classify,
     cue_set,
 )
+from trainer.errors import TrainerError
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "health_titles.jsonl"
 
@@ -166,7 +166,7 @@ def test_a_broken_cue_file_is_a_clear_error(tmp_path: Path, text: str, message: 
     with pytest.raises(KindCueFileError, match=re.escape(message)) as caught:
         cue_set(path)
     assert isinstance(caught.value, TrainerError)
-    assert "restore trainer/health_kinds.yaml" in str(caught.value)
+    assert "restore desk/health_kinds.yaml" in str(caught.value)
 
 
 def test_a_missing_cue_file_is_a_clear_error(tmp_path: Path) -> None:

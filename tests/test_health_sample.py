@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from trainer.health_kinds import KINDS, classify
+from desk.health_kinds import KINDS, classify
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "make_health_sample.py"
@@ -183,9 +183,9 @@ def test_first_start_loads_the_sample_moved_up_to_today_and_only_once(tmp_path: 
     """``python -m trainer seed-health`` (scripts/start.sh): six accounts whose record reaches today,
     moved by whole weeks (weekdays and hours kept), nothing in the future; a second run, or a data
     folder that already holds an account, is left alone."""
-    from trainer.db import open_db
-    from trainer.health import CST, HealthStore
-    from trainer.health_sample import SAMPLE_LOADER, sample_files, seed_sample
+    from desk.health import CST, HealthStore
+    from desk.health_sample import SAMPLE_LOADER, sample_files, seed_sample
+    from trainer.storage.db import open_db
 
     def cli() -> str:
         done = subprocess.run(

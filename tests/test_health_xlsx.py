@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from trainer import health_xlsx as hx
-from trainer.health import HealthError, parse
+from desk import health_xlsx as hx
+from desk.health import HealthError, parse
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 WORKBOOK = (

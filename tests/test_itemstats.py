@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer.itemstats import (
+from trainer.analytics.itemstats import (
     MIN_ATTEMPTS,
     ResponseError,
     analyse,
@@ -295,7 +295,7 @@ def test_statistics_stay_in_range_and_never_nan(rows):
 
 
 def test_a_note_reads_in_one_language_and_prints_in_both() -> None:
-    from trainer.itemstats import FLAG_TEXT, FLAGS, Note
+    from trainer.analytics.itemstats import FLAG_TEXT, FLAGS, Note
 
     result = analyse([("a1", "q1", 1, 1), ("a1", "q2", 0, 1)])  # one attempt: most values cannot exist
     notes = result.quiz.notes

@@ -27,13 +27,13 @@ from knowledge.answer import Answer, Citation
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
 from tests.apptest import open_page
-from trainer import reports
-from trainer.accounts import Accounts
-from trainer.asklog import AskLog
-from trainer.db import open_db
+from trainer.analytics import reports
+from trainer.analytics.asklog import AskLog
+from trainer.analytics.itemstats import FLAGS
 from trainer.i18n import TEXT
-from trainer.itemstats import FLAGS
-from trainer.learning import Learning
+from trainer.learning.quiz import Learning
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "长长的测试口令 2026"

@@ -10,10 +10,8 @@ from courses.content import load_catalog
 from courses.models import Catalog
 from tests.conftest import Clock
 from tests.coursemaker import RIGHT, make_course
-from trainer.accounts import Accounts, User
-from trainer.db import open_db
 from trainer.errors import PermissionDenied
-from trainer.learning import (
+from trainer.learning.quiz import (
     AttemptClosed,
     EmptyAnswer,
     Learning,
@@ -24,6 +22,8 @@ from trainer.learning import (
     certificate_html,
     points,
 )
+from trainer.people.accounts import Accounts, User
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 
@@ -227,7 +227,7 @@ def test_modules_unlock_in_order_and_completion_needs_lessons(setup) -> None:  #
 
 
 def test_certificate_page_escapes_names(setup) -> None:  # type: ignore[no-untyped-def]
-    from trainer.learning import Certificate
+    from trainer.learning.quiz import Certificate
 
     cert = Certificate("AAAA-BBBB-CCCC", "x", "<script>alert(1)</script>", "c1", "2026-11-24T10:00:00+00:00")
     page = certificate_html(cert, setup[0].catalog.course("c1").title, "en")

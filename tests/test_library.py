@@ -13,12 +13,13 @@ from knowledge.kb import KnowledgeBase
 from knowledge.settings import Settings
 from knowledge.uploads import safe_filename
 from tests.filemakers import make_docx, pdf_bytes
-from trainer import library, people
-from trainer.accounts import Accounts, User
-from trainer.asklog import AskLog, AskNotFound
-from trainer.db import open_db
+from trainer import library
+from trainer.analytics.asklog import AskLog, AskNotFound
 from trainer.errors import PermissionDenied, SignInFailed
 from trainer.i18n import TEXT, preferred_language, t
+from trainer.people import manage as people
+from trainer.people.accounts import Accounts, User
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 

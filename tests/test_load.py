@@ -18,9 +18,9 @@ from bench.load_test import question_pool, run_load
 from courses.content import default_root, load_catalog
 from courses.models import MultipleChoice, Ordering, SingleChoice, TrueFalse
 from tests.conftest import ARTIFACTS
-from trainer.accounts import Accounts
-from trainer.db import open_db
-from trainer.learning import Learning, ShownQuestion
+from trainer.learning.quiz import Learning, ShownQuestion
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 USERS = 30
 SAMPLES = ["policies/zh-account-lifecycle.pdf", "policies/en-account-security.pdf"]
@@ -28,7 +28,7 @@ SAMPLES = ["policies/zh-account-lifecycle.pdf", "policies/en-account-security.pd
 
 def test_quiz_engine_shared_by_threads_loses_nothing(clean_env: Path):
     """Streamlit runs each session in its own thread on one shared connection. Before
-    trainer.db.SharedDatabase, a read's savepoint made another thread's BEGIN IMMEDIATE fail with
+    sqlstore.shared.SharedDatabase, a read's savepoint made another thread's BEGIN IMMEDIATE fail with
     "cannot start a transaction within a transaction" - and the quiz submission was lost."""
     db = open_db(clean_env / "app.db")
     users = [Accounts(db).create_user(f"t{i}", "correct horse battery", "learner") for i in range(8)]

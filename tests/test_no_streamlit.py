@@ -6,7 +6,7 @@ import sys
 
 def test_packages_do_not_import_streamlit():
     code = (
-        "import sys, knowledge, knowledge.cli, knowledge.kb, knowledge.seed, courses, trainer;"
+        "import sys, knowledge, commands.knowledge_cli, knowledge.kb, knowledge.seed, courses, trainer;"
         "sys.exit(1 if 'streamlit' in sys.modules else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -13,11 +13,7 @@ from pathlib import Path
 import chinese_calendar
 import pytest
 
-from knowledge.embeddings import Embedder
-from knowledge.errors import KnowledgeError
-from knowledge.kb import KnowledgeBase
-from knowledge.loaders import load_file
-from knowledge.replies import (
+from desk.replies import (
     _ESCALATE,
     _LEGAL,
     CATEGORIES,
@@ -31,6 +27,10 @@ from knowledge.replies import (
     draft_reply,
     message_facts,
 )
+from knowledge.embeddings import Embedder
+from knowledge.errors import KnowledgeError
+from knowledge.kb import KnowledgeBase
+from knowledge.loaders import load_file
 from knowledge.settings import Settings
 from tests.outcomes import ORDER, force_reply_outcome
 

@@ -6,19 +6,19 @@ import datetime as dt
 
 import pytest
 
-from knowledge.replies import ReplyDraft, classify
-from knowledge.settings import Settings
-from trainer.accounts import Accounts, User
-from trainer.db import open_db
-from trainer.errors import PermissionDenied
-from trainer.reply_practice import (
+from desk.replies import ReplyDraft, classify
+from desk.reply_practice import (
     PracticeContentInvalid,
     PracticeSampleNotFound,
     load_samples,
     sample,
     score_reply,
 )
-from trainer.replydesk import InvalidStatus, ReplyDesk, ReplyItemNotFound, is_overdue
+from desk.replydesk import InvalidStatus, ReplyDesk, ReplyItemNotFound, is_overdue
+from knowledge.settings import Settings
+from trainer.errors import PermissionDenied
+from trainer.people.accounts import Accounts, User
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 

@@ -12,7 +12,7 @@ import pytest
 from courses.content import load_catalog
 from tests.coursemaker import RIGHT, make_course
 from tests.test_trainer_cli import PASSWORDS, accounts_in, data_dir, run  # noqa: F401 - fixture reused
-from trainer.learning import Learning
+from trainer.learning.quiz import Learning
 
 
 @pytest.fixture

@@ -18,12 +18,13 @@ from knowledge.settings import Settings
 from tests.apptest import open_page
 from tests.coursemaker import RIGHT, make_course
 from tests.filemakers import pdf_bytes
-from trainer import library, reports
-from trainer.accounts import Accounts, User
-from trainer.asklog import AskLog
-from trainer.db import migration, open_db
+from trainer import library
+from trainer.analytics import reports
+from trainer.analytics.asklog import AskLog
 from trainer.errors import PermissionDenied
-from trainer.learning import Learning
+from trainer.learning.quiz import Learning
+from trainer.people.accounts import Accounts, User
+from trainer.storage.db import migration, open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"

@@ -1,4 +1,4 @@
-"""Spaced review (trainer/review.py) on real SQLite: cards from quiz answers, fsrs scheduling equal
+"""Spaced review (trainer/learning/review.py) on real SQLite: cards from quiz answers, fsrs scheduling equal
 to fsrs's own, review days in China Standard Time, content changes, two tabs, roles."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from fsrs import Card, Rating, Scheduler, State
 from courses.content import load_catalog
 from tests.conftest import Clock
 from tests.coursemaker import RIGHT, make_course
-from trainer.accounts import Accounts, User
-from trainer.db import open_db
 from trainer.errors import PermissionDenied
-from trainer.learning import EmptyAnswer, Learning, add_months
-from trainer.review import CardGone, RefresherNotDue, Refreshers, Review, answer_fingerprint, rating_for
+from trainer.learning.quiz import EmptyAnswer, Learning, add_months
+from trainer.learning.review import CardGone, RefresherNotDue, Refreshers, Review, answer_fingerprint, rating_for
+from trainer.people.accounts import Accounts, User
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 DAY = 86_400

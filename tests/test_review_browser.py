@@ -18,9 +18,9 @@ from fsrs import Card, Rating
 from tests.browser import browser_tab, run_app
 from tests.conftest import ARTIFACTS
 from tests.coursemaker import make_course
-from trainer.accounts import Accounts
-from trainer.db import open_db
-from trainer.review import make_scheduler
+from trainer.learning.review import make_scheduler
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 DAY = 86_400

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from trainer import roster
-from trainer.accounts import Accounts, User
-from trainer.db import open_db
 from trainer.errors import PermissionDenied
-from trainer.roster import RosterError, RosterInvalid, decode_csv, import_users, validate_import
+from trainer.people import roster
+from trainer.people.accounts import Accounts, User
+from trainer.people.roster import RosterError, RosterInvalid, decode_csv, import_users, validate_import
+from trainer.storage.db import open_db
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-import knowledge.cli
+import commands.knowledge_cli
 import knowledge.kb
 import knowledge.seed
 from knowledge.embeddings import Embedder
@@ -36,9 +36,9 @@ from knowledge.settings import Settings
 from knowledge.uploads import check_content, safe_filename, sniff
 from tests.filemakers import make_docx, make_pdf, pdf_bytes
 from trainer import library
-from trainer.accounts import MIN_PASSWORD_LENGTH, SCRYPT_N, SCRYPT_R, Accounts, verify_password
-from trainer.db import open_db
 from trainer.errors import PermissionDenied, SignInFailed, WeakPassword
+from trainer.people.accounts import MIN_PASSWORD_LENGTH, SCRYPT_N, SCRYPT_R, Accounts, verify_password
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORDS = {
@@ -90,7 +90,7 @@ def _kb_class(e5: Embedder) -> type[KnowledgeBase]:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Path:
     """A data folder with accounts, one document, a curated answer, a gap, seeded samples; and a backup."""
-    from trainer.backup import backup
+    from trainer.storage.backup import backup
 
     base = tmp_path_factory.mktemp("security")
     data = base / "data"
@@ -125,7 +125,7 @@ def folder(template: Path, tmp_path: Path, e5: Embedder, monkeypatch: pytest.Mon
     """A fresh copy of the template (so refused and allowed writes never meet), CLIs using the shared model."""
     shutil.copytree(template, tmp_path / "t")
     kb_class = _kb_class(e5)
-    monkeypatch.setattr(knowledge.cli, "KnowledgeBase", kb_class)
+    monkeypatch.setattr(commands.knowledge_cli, "KnowledgeBase", kb_class)
     monkeypatch.setattr(knowledge.kb, "KnowledgeBase", kb_class)  # trainer CLI imports it when it runs
     md = [e for e in read_manifest() if e.file.endswith(".md")][:1]
     monkeypatch.setattr(knowledge.seed, "read_manifest", lambda *a: md)  # seed --force: one small sample
@@ -188,9 +188,9 @@ KNOWLEDGE_COMMANDS: dict[str, tuple[list[str], tuple[str, ...] | None]] = {
 
 def test_every_knowledge_command_has_a_role_rule_matching_the_app() -> None:
     """The table the CLI applies covers every command, and its roles are the app's (Library, Dashboard)."""
-    from trainer.learning import STAFF as DASHBOARD
+    from trainer.learning.quiz import STAFF as DASHBOARD
 
-    parser = knowledge.cli.build_parser()
+    parser = commands.knowledge_cli.build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     names = set(sub.choices) - {"faq"} | {"faq add", "faq list", "faq remove", "seed --force"}  # type: ignore[arg-type]
     assert names == set(library.KNOWLEDGE_CLI_ROLES) == set(KNOWLEDGE_COMMANDS)
@@ -209,7 +209,7 @@ def test_knowledge_cli_role_matrix(
     data = folder / "data"
     before = state(data)
     argv = ["--data-dir", str(data), *sign_as(monkeypatch, identity), *(a.format(base=folder) for a in args)]
-    status = knowledge.cli.main(argv)
+    status = commands.knowledge_cli.main(argv)
     out, err = capsys.readouterr()
     want = expected_status(identity, roles)
     assert status == want, f"{command} as {identity}: {status}, stderr: {err}"
@@ -228,13 +228,13 @@ def test_knowledge_cli_allowed_writes_do_change_data_and_name_the_user(
     """The other half of 'refused writes change nothing': the same commands as admin / trainer do work."""
     data = folder / "data"
     argv = ["--data-dir", str(data), *sign_as(monkeypatch, "admin")]
-    assert knowledge.cli.main([*argv, "ingest", str(folder / "new.md")]) == 0
+    assert commands.knowledge_cli.main([*argv, "ingest", str(folder / "new.md")]) == 0
     assert ("new.md", "ada") in [(d, by) for d, _sha, by in state(data)["documents"]]
-    assert knowledge.cli.main([*argv, "remove", "reply.md"]) == 0
+    assert commands.knowledge_cli.main([*argv, "remove", "reply.md"]) == 0
     assert "reply.md" not in [d for d, *_ in state(data)["documents"]]
     argv = ["--data-dir", str(data), *sign_as(monkeypatch, "trainer")]
-    assert knowledge.cli.main([*argv, "faq", "add", "Q?", "A.", "--source", "S"]) == 0
-    assert knowledge.cli.main([*argv, "faq", "remove", "1"]) == 0
+    assert commands.knowledge_cli.main([*argv, "faq", "add", "Q?", "A.", "--source", "S"]) == 0
+    assert commands.knowledge_cli.main([*argv, "faq", "remove", "1"]) == 0
     assert [q for _id, q, _a in state(data)["faqs"]] == ["Q?"]
     capsys.readouterr()
 
@@ -243,23 +243,23 @@ def test_knowledge_cli_without_accounts_needs_no_sign_in(
     tmp_path: Path, e5: Embedder, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A benchmark's or a developer's folder (no app.db), and the first start (app.db without users)."""
-    monkeypatch.setattr(knowledge.cli, "KnowledgeBase", _kb_class(e5))
+    monkeypatch.setattr(commands.knowledge_cli, "KnowledgeBase", _kb_class(e5))
     monkeypatch.delenv("APP_CLI_PASSWORD", raising=False)
     note = tmp_path / "note.md"
     note.write_text("# Security\n\nRevoke access on the day a staff member leaves.\n")
     bench = tmp_path / "bench"
-    assert knowledge.cli.main(["--data-dir", str(bench), "ingest", str(note)]) == 0
-    assert knowledge.cli.main(["--data-dir", str(bench), "faq", "add", "Q?", "A.", "--source", "S"]) == 0
-    assert knowledge.cli.main(["--data-dir", str(bench), "search", "revoke access", "--json"]) == 0
-    assert knowledge.cli.main(["--data-dir", str(bench), "remove", "note.md"]) == 0
+    assert commands.knowledge_cli.main(["--data-dir", str(bench), "ingest", str(note)]) == 0
+    assert commands.knowledge_cli.main(["--data-dir", str(bench), "faq", "add", "Q?", "A.", "--source", "S"]) == 0
+    assert commands.knowledge_cli.main(["--data-dir", str(bench), "search", "revoke access", "--json"]) == 0
+    assert commands.knowledge_cli.main(["--data-dir", str(bench), "remove", "note.md"]) == 0
     assert not (bench / "app.db").exists()  # the CLI never creates the account database
 
     first_start = tmp_path / "first"
     open_db(first_start / "app.db").conn.close()  # the app started, nobody created the admin yet
-    assert knowledge.cli.main(["--data-dir", str(first_start), "ingest", str(note)]) == 0
+    assert commands.knowledge_cli.main(["--data-dir", str(first_start), "ingest", str(note)]) == 0
     # --as in a folder without accounts is a mistake, said so (as python -m trainer does)
     monkeypatch.setenv("APP_CLI_PASSWORD", "whatever-it-is")
-    assert knowledge.cli.main(["--data-dir", str(first_start), "--as", "ada", "list"]) == 2
+    assert commands.knowledge_cli.main(["--data-dir", str(first_start), "--as", "ada", "list"]) == 2
     assert "no accounts" in capsys.readouterr().err
 
 
@@ -271,7 +271,7 @@ def test_knowledge_cli_refuses_when_the_account_database_is_unreadable(
     data.mkdir()
     (data / "app.db").write_bytes(b"this is not a database" * 100)
     monkeypatch.delenv("APP_CLI_PASSWORD", raising=False)
-    assert knowledge.cli.main(["--data-dir", str(data), "list"]) == 2
+    assert commands.knowledge_cli.main(["--data-dir", str(data), "list"]) == 2
     assert "Cannot read the accounts" in capsys.readouterr().err
 
 
@@ -331,7 +331,7 @@ NO_SIGN_IN = ("item-analysis", "seed-health")  # never sign in, whatever --as sa
 
 
 def test_every_trainer_command_is_in_the_matrix() -> None:
-    from trainer.cli import build_parser
+    from commands.trainer_cli import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
@@ -345,7 +345,7 @@ def test_every_trainer_command_is_in_the_matrix() -> None:
 def test_trainer_cli_role_matrix(
     command: str, identity: str, folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from trainer.cli import main
+    from commands.trainer_cli import main
 
     args, roles = TRAINER_COMMANDS[command]
     data = folder / "restored" if command == "restore" else folder / "data"
@@ -587,8 +587,8 @@ def test_passwords_are_stored_only_as_scrypt_hashes(settings: Settings) -> None:
 def test_no_password_or_key_in_logs_at_debug(
     folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from commands.trainer_cli import main as trainer_main
     from tests.llm_stub import StubLLM
-    from trainer.cli import main as trainer_main
 
     key = "sk-LOGGED-KEY-987654321"
     data = folder / "data"
@@ -599,7 +599,7 @@ def test_no_password_or_key_in_logs_at_debug(
         monkeypatch.setenv("APP_LLM_MODEL", "stub-model")
         monkeypatch.setenv("APP_LLM_API_KEY", key)
         argv = ["--data-dir", str(data), *sign_as(monkeypatch, "learner")]
-        assert knowledge.cli.main([*argv, "ask", "How fast must a message get a reply?", "--json"]) == 0
+        assert commands.knowledge_cli.main([*argv, "ask", "How fast must a message get a reply?", "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["mode"] == "llm" and stub.requests  # the key was in use
     argv = ["--data-dir", str(data), *sign_as(monkeypatch, "admin")]
     assert trainer_main([*argv, "users", "add", "wang", "--role", "learner"]) == 0
@@ -618,10 +618,10 @@ def test_no_password_or_key_in_logs_at_debug(
 def test_chat_log_exports_and_backup_hold_no_password_material(folder: Path, e5: Embedder) -> None:
     from courses.content import load_catalog
     from knowledge.answer import answer
-    from trainer import reports
-    from trainer.asklog import AskLog
-    from trainer.backup import backup
-    from trainer.learning import Learning
+    from trainer.analytics import reports
+    from trainer.analytics.asklog import AskLog
+    from trainer.learning.quiz import Learning
+    from trainer.storage.backup import backup
 
     data = folder / "data"
     db = open_db(data / "app.db")
@@ -663,7 +663,7 @@ def test_chat_log_exports_and_backup_hold_no_password_material(folder: Path, e5:
 
 def test_backup_keeps_hashes_only_inside_the_copied_database(folder: Path) -> None:
     """app.db is copied whole (it must be, to restore sign-in): hashes, never a plaintext password."""
-    from trainer.backup import backup
+    from trainer.storage.backup import backup
 
     db = open_db(folder / "data" / "app.db")
     backup(Accounts(db).get("ada"), folder / "data", folder / "b")
@@ -835,8 +835,7 @@ def test_a_learner_session_builds_no_trainer_export(
 ) -> None:
     """Through every page a learner may open and every download she is offered: no staff report is built."""
     from tests.apptest import open_page
-    from trainer import reports
-
+    from trainer.analytics import reports
     called: list[str] = []
     for name in ("to_csv", "to_xlsx", "gap_items", "gap_rows", "usage", "item_analysis", "groups", "item_rows"):
         real = getattr(reports, name)

@@ -15,8 +15,8 @@ import pytest
 
 from tests.browser import browser_tab, run_app
 from tests.conftest import ARTIFACTS
-from trainer.accounts import Accounts
-from trainer.db import open_db
+from trainer.people.accounts import Accounts
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 STAFF_PAGES = {  # url path -> text only that page shows

@@ -1,4 +1,4 @@
-"""Server-side sessions (trainer/sessions.py), the cookie routes (app_pages/auth_routes.py) and the
+"""Server-side sessions (trainer/people/sessions.py), the cookie routes (app_pages/auth_routes.py) and the
 password a user must change: real SQLite in a temp folder, a hand-moved clock, Starlette's test client."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from tests.conftest import Clock
-from trainer import people, roster
-from trainer.accounts import Accounts
-from trainer.db import open_db
-from trainer.sessions import COOKIE_NAME, TICKET_TTL_S, SessionExpired, Sessions
+from trainer.people import manage as people
+from trainer.people import roster
+from trainer.people.accounts import Accounts
+from trainer.people.sessions import COOKIE_NAME, TICKET_TTL_S, SessionExpired, Sessions
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 IDLE = 30.0  # minutes

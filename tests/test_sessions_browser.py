@@ -11,10 +11,10 @@ import pytest
 
 from tests.browser import chromium, fill_sign_in, new_tab, run_app, session_cookie
 from tests.conftest import ARTIFACTS
-from trainer import people
-from trainer.accounts import Accounts
-from trainer.db import open_db
-from trainer.sessions import COOKIE_NAME
+from trainer.people import manage as people
+from trainer.people.accounts import Accounts
+from trainer.people.sessions import COOKIE_NAME
+from trainer.storage.db import open_db
 
 PASSWORD = "correct horse battery"
 HANDED: dict[str, str] = {}  # user name -> the password an administrator was shown

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from trainer.accounts import MAX_FAILURES, Accounts
-from trainer.cli import main
-from trainer.db import open_db
+from commands.trainer_cli import main
+from trainer.people.accounts import MAX_FAILURES, Accounts
+from trainer.storage.db import open_db
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORDS = {"boss": "admin-secret-1", "coach": "trainer-secret-1", "pupil": "learner-secret-1"}

@@ -1,1 +1,1 @@
-"""People, attempts, progress and analytics (no Streamlit here)."""
+"""People, learning and analytics over app.db: people/, learning/, analytics/, storage/ (no Streamlit here)."""

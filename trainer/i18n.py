@@ -348,7 +348,7 @@ TEXT: dict[str, dict[str, str]] = {
     "reply_crit_next_steps": {"zh": "联系方式与下一步", "en": "Contact and next steps"},
     "reply_practice_history": {"zh": "练习记录", "en": "Practice record"},
     "reply_practice_none": {"zh": "还没有练习记录。", "en": "No practice replies yet."},
-    # account health check (trainer/health.py, app_pages/health.py)
+    # account health check (desk/health.py, app_pages/health.py)
     "page_health": {"zh": "账号健康检查", "en": "Account health"},
     "health_title": {"zh": "政务新媒体账号健康检查", "en": "Account health check"},
     "health_caption": {
@@ -959,7 +959,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Attempts {n} · mean {mean}% · SD {sd}% · alpha {alpha} · error ratio {er} · standard error {se}",
     },
     "distractors": {"zh": "选项分布：{q}", "en": "Option frequencies: {q}"},
-    # item analysis (trainer.itemstats): flags, and why a value is missing
+    # item analysis (trainer.analytics.itemstats): flags, and why a value is missing
     "flag_very_hard": {"zh": "几乎无人答对（难度系数≤5%）", "en": "Almost nobody gets it right (facility ≤ 5%)"},
     "flag_very_easy": {"zh": "几乎人人答对（难度系数≥95%）", "en": "Almost everybody gets it right (facility ≥ 95%)"},
     "flag_low_discrimination": {"zh": "区分度偏低（低于30%）", "en": "Weak discrimination (below 30%)"},

@@ -15,14 +15,13 @@ from knowledge.errors import KnowledgeError
 from knowledge.kb import IngestResult, KnowledgeBase, Progress
 from knowledge.loaders import load_bytes
 from knowledge.retrieval import Hit
-
-from .accounts import User, require_role
+from trainer.people.accounts import User, require_role
 
 VIEWERS = ("trainer", "admin")
 EDITORS = ("admin",)
 READERS = ("learner", "trainer", "admin")
-# Curated answers and knowledge gaps: the Dashboard's Gaps tab (trainer.reports.answer_gap, gap_items),
-# i.e. trainer.learning.STAFF - spelled out here so this module stays light for the knowledge CLI.
+# Curated answers and knowledge gaps: the Dashboard's Gaps tab (trainer.analytics.reports.answer_gap, gap_items),
+# i.e. trainer.learning.quiz.STAFF - spelled out here so this module stays light for the knowledge CLI.
 CURATORS = ("trainer", "admin")
 
 # ``python -m knowledge ACTION`` in a data folder that has accounts: the roles that may run it, by the

@@ -1,0 +1,1 @@
+"""SQLite plumbing every store uses: fault-translating connections, migrations, a shared connection."""

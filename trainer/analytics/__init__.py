@@ -1,0 +1,1 @@
+"""What trainers read: reports and exports, item analysis, the chat's record."""

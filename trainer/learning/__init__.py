@@ -1,0 +1,1 @@
+"""Learning: the quiz engine and progress (quiz), spaced review (review)."""

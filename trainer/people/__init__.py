@@ -1,0 +1,1 @@
+"""Accounts and roles: sign-in, sessions, managing people, roster import."""
