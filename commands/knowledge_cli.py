@@ -108,9 +108,8 @@ def action(args: argparse.Namespace) -> str:
 def authorise(args: argparse.Namespace, settings: Settings) -> tuple[int, str]:
     """Sign in if the data folder has accounts and check the role: (0, user name or '') or (exit status, '').
 
-    The sign-in lives in ``trainer`` (accounts, roles, throttling) and ``trainer`` builds on ``knowledge``,
-    so it is imported here, only when a command runs: importing ``knowledge`` never imports ``trainer``,
-    and a folder without an ``app.db`` never opens or creates one.
+    The accounts, roles and throttling are ``trainer``'s, imported when a command runs (``--help`` stays
+    light); a folder without an ``app.db`` never opens or creates one.
     """
     from commands import signin as cli_signin
     from trainer.errors import PermissionDenied
