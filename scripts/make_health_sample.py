@@ -41,7 +41,7 @@ import chinese_calendar
 import openpyxl
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "trainer" / "samples" / "health"
+OUT = ROOT / "desk" / "samples" / "health"
 START = dt.date(2024, 12, 1)
 END = dt.date(2026, 11, 30)  # the last day of the records; the sample is "as of" this date
 MONITORING_DATES = (dt.date(2026, 5, 20), END)  # assumed spot-check dates the failings are built around

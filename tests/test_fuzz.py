@@ -485,7 +485,7 @@ def _health_workbook() -> bytes:
 
 HEALTH_SEEDS = {
     "xlsx": ("export.xlsx", _health_workbook()),
-    "csv": ("hewan_town.csv", (ROOT / "trainer" / "samples" / "health" / "hewan_town.csv").read_bytes()),
+    "csv": ("hewan_town.csv", (ROOT / "desk" / "samples" / "health" / "hewan_town.csv").read_bytes()),
 }
 
 

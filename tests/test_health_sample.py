@@ -19,7 +19,7 @@ from desk.health_kinds import KINDS, classify
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "make_health_sample.py"
-SAMPLE = ROOT / "trainer" / "samples" / "health"
+SAMPLE = ROOT / "desk" / "samples" / "health"
 END = dt.date(2026, 11, 30)
 MONITORING = (dt.date(2026, 5, 20), END)
 XLSX_HEADER = ("公众号名称", "标题", "发布时间", "阅读数", "分享数", "在看数", "点赞数", "是否原创", "文章链接")
