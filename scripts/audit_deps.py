@@ -1,14 +1,18 @@
-"""Dependency audit: known vulnerabilities in the packages installed in this environment.
+"""Dependency audit: known vulnerabilities in the versions pinned by the dependency locks.
 
-    .venv/bin/python scripts/audit_deps.py [--json FILE]
+    .venv/bin/python scripts/audit_deps.py [--json FILE] [LOCK ...]   (default: requirements/*.txt)
+
+The locks (scripts/lock.sh) are what every machine installs, so they are what is audited: a package
+installed by hand in one venv neither hides nor adds a finding.
 
 Why not plain ``pip-audit``: it asks PyPI's per-version endpoint (``/pypi/NAME/VERSION/json``) or
 osv.dev, and neither answers on the networks this project is built on (the per-version endpoint
 returns an empty body, osv.dev does not resolve), so it reports every package as "not found" and
 audits nothing. PyPI's project endpoint (``/pypi/NAME/json``) does answer, and its
 ``vulnerabilities`` list - the same PyPA advisory data pip-audit uses - describes the *latest*
-release. So a package installed at its latest version is audited for real; an older one is listed
-as not audited, with the version PyPI describes, instead of being passed silently.
+release. So a package locked at its latest version is audited for real; an older one is listed
+as not audited, with the version PyPI describes, instead of being passed silently. A local version
+label (torch ``2.13.0+cpu``) is compared by its public part: the advisories are the release's.
 
 Advisories we have assessed and accept are listed in ``ACCEPTED`` with the reason; any other
 advisory fails the run (exit 1). If PyPI cannot be reached at all the run says so and exits 0:
@@ -19,8 +23,8 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import importlib.metadata
 import json
+import re
 import sys
 import urllib.request
 from pathlib import Path
@@ -50,8 +54,23 @@ ACCEPTED = {
 }
 
 
-def installed() -> dict[str, str]:
-    return {dist.metadata["Name"].lower(): dist.version for dist in importlib.metadata.distributions()}
+ROOT = Path(__file__).resolve().parent.parent
+LOCKS = sorted((ROOT / "requirements").glob("*.txt"))
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
+
+
+def locked(paths: list[Path]) -> dict[str, str]:
+    """``name==version`` pins of pip-compile's locks, names normalised as PyPI does (PEP 503)."""
+    pins: dict[str, str] = {}
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = PIN.match(line)
+            if not match:
+                continue
+            name, version = re.sub(r"[-_.]+", "-", match[1]).lower(), match[2]
+            if pins.setdefault(name, version) != version:
+                raise ValueError(f"{name} is locked at {pins[name]} and at {version}: run scripts/lock.sh")
+    return pins
 
 
 def project_info(name: str) -> dict[str, Any] | None:
@@ -75,7 +94,7 @@ def audit(packages: dict[str, str]) -> dict[str, Any]:
             report["not_on_pypi"].append(f"{name} {version}")
             continue
         latest = info["info"]["version"]
-        if latest != version:
+        if latest != version.split("+")[0]:
             report["not_audited"].append(f"{name} {version} (PyPI describes {latest} only)")
             continue
         report["audited"].append(f"{name} {version}")
@@ -99,8 +118,12 @@ def audit(packages: dict[str, str]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the full report here")
+    parser.add_argument("locks", nargs="*", type=Path, default=LOCKS, help="pip-compile locks (requirements/*.txt)")
     args = parser.parse_args(argv)
-    packages = installed()
+    if not args.locks:
+        print("dependency audit: no lock found (requirements/*.txt): run scripts/lock.sh", file=sys.stderr)
+        return 1
+    packages = locked(args.locks)
     try:
         report = audit(packages)
     except OSError as exc:  # URLError is an OSError: no network, DNS, TLS
@@ -110,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     open_findings = [f for f in report["findings"] if not f["accepted"]]
+    shown = [str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in args.locks]
     print(
-        f"dependency audit: {len(report['audited'])} packages audited, "
+        f"dependency audit of {', '.join(shown)}: "
+        f"{len(report['audited'])} packages audited, "
         f"{len(report['not_audited'])} not auditable (older than PyPI's latest), "
         f"{len(report['not_on_pypi'])} not on PyPI; "
         f"{len(report['findings'])} advisories, {len(open_findings)} not accepted"

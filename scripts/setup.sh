@@ -35,20 +35,56 @@ fi
 [ -n "$PY" ] || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)" >&2; exit 1; }
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 VPY=.venv/bin/python
-"$VPY" -m pip install -q --upgrade pip
 
-# torch first and pinned: a bare `torch` (pulled in by sentence-transformers) is a multi-GB CUDA build.
-if ! "$VPY" -c 'import torch, sys; sys.exit(torch.__version__.split("+")[0] != "2.13.0")' 2>/dev/null; then
-  echo "Installing torch 2.13.0 (CPU)"
-  "$VPY" -m pip install -q torch==2.13.0
+# Every package comes from a pinned, hashed lock (scripts/lock.sh refreshes it): the same versions on every
+# machine, month after month. The project itself is installed after it, editable and without dependencies.
+LOCK=requirements/app.txt
+[ "$DEV" = 1 ] && LOCK=requirements/dev.txt
+
+# pip warns about every package the local mirrors (pip's extra-index-url) do not hold: harmless, and pages
+# long on a first install. Only those exact lines are dropped; pip's errors and exit status pass through.
+pip_quiet() {
+  { "$VPY" -m pip "$@" 2>&1 1>&3 3>&- \
+      | { grep -v -E "^ *WARNING: Location 'file://[^']*' is ignored: it is neither a file nor a directory\.$" || true; } >&2 3>&-
+  } 3>&1
+}
+# The entry of one package (its pin and hashes) from the lock, as a requirements file of its own.
+lock_entry() {
+  awk -v name="$1" 'index($0, name "==") == 1 {on = 1} on {print} on && !/\\$/ {exit}' "$LOCK"
+}
+install_entry() {  # NAME: install the locked version of one package alone, hash-checked
+  local req
+  req="$(mktemp)"
+  lock_entry "$1" >"$req"
+  [ -s "$req" ] || { echo "$1 is missing from $LOCK: run scripts/lock.sh" >&2; exit 1; }
+  pip_quiet install -q --no-deps --require-hashes -r "$req"
+  rm -f "$req"
+}
+
+install_entry pip  # the lock's pip (newer than the venv's): it reuses a wheel built from a hash-checked sdist
+
+# torch first: the lock pins the CPU build (torch==2.13.0+cpu, from pip's find-links) by its file's hash,
+# so a multi-GB CUDA build can never come in; installing it alone first makes a missing wheel fail early.
+if ! "$VPY" -c 'import torch, sys; sys.exit(torch.__version__ != "2.13.0+cpu")' 2>/dev/null; then
+  echo "Installing torch 2.13.0 (CPU, about 200 MB)"
+  install_entry torch
 fi
 
 if [ "$DEV" = 1 ]; then
   if ! "$VPY" -c 'import llama_cpp' 2>/dev/null; then
-    echo "Installing the test tools; llama-cpp-python is built from source once (about 6 minutes on 2 cores)"
+    echo "Installing the app and the test tools from $LOCK; llama-cpp-python is built from source once" \
+      "(about 9 minutes on 2 cores), later installs reuse the build"
   fi
-  "$VPY" -m pip install -q -e ".[dev]"
 else
-  "$VPY" -m pip install -q -e .
+  "$VPY" -c 'import streamlit' 2>/dev/null || echo "Installing the app's packages from $LOCK (a few minutes)"
 fi
-echo "Setup done: $("$VPY" --version), torch $("$VPY" -c 'import torch; print(torch.__version__)')"
+pip_quiet install -q --require-hashes -r "$LOCK"
+# setuptools comes from the lock too (--no-build-isolation): nothing unlocked is fetched for the build.
+pip_quiet install -q --no-deps --no-build-isolation -e .
+# A dependency added to pyproject.toml without a new lock shows here, not as an ImportError later.
+if ! check="$("$VPY" -m pip check 2>&1)"; then
+  echo "$check" >&2
+  echo "The installed packages do not match pyproject.toml: run scripts/lock.sh, then this script again" >&2
+  exit 1
+fi
+echo "Setup done: $("$VPY" --version), torch $("$VPY" -c 'import torch; print(torch.__version__)'), from $LOCK"

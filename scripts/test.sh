@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything (system packages, venv, torch, models, Chromium) and run the whole test suite.
+# Set up everything (system packages, venv from the dev lock, Chromium) and run the whole test suite.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k loaders
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,6 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 mkdir -p test-artifacts
 .venv/bin/python -m ruff check knowledge courses trainer app_pages tests bench scripts streamlit_app.py
 .venv/bin/python -m mypy
-# Known vulnerabilities in the installed packages (see the script for why not plain pip-audit).
+# Known vulnerabilities in the versions the locks pin (see the script for why not plain pip-audit).
 .venv/bin/python scripts/audit_deps.py --json test-artifacts/dependency-audit.json
 .venv/bin/python -m pytest "$@"
