@@ -10,11 +10,12 @@ test:
 	scripts/test.sh
 
 lint:
-	.venv/bin/ruff check knowledge courses trainer app_pages tests bench scripts streamlit_app.py
+	.venv/bin/ruff check knowledge courses trainer desk sqlstore commands app_pages tests bench scripts streamlit_app.py
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 format:
-	.venv/bin/ruff format knowledge courses trainer app_pages tests bench scripts streamlit_app.py
+	.venv/bin/ruff format knowledge courses trainer desk sqlstore commands app_pages tests bench scripts streamlit_app.py
 
 samples:
 	.venv/bin/python knowledge/samples/build.py
