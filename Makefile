@@ -12,7 +12,7 @@ test:
 lint:
 	.venv/bin/ruff check knowledge courses trainer desk sqlstore commands app_pages tests bench scripts streamlit_app.py
 	.venv/bin/mypy
-	.venv/bin/lint-imports
+	PYTHONPATH=. .venv/bin/lint-imports
 
 format:
 	.venv/bin/ruff format knowledge courses trainer desk sqlstore commands app_pages tests bench scripts streamlit_app.py
