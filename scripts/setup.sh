@@ -72,15 +72,16 @@ fi
 
 if [ "$DEV" = 1 ]; then
   if ! "$VPY" -c 'import llama_cpp' 2>/dev/null; then
-    echo "Installing the app and the test tools from $LOCK; llama-cpp-python is built from source once" \
-      "(about 9 minutes on 2 cores), later installs reuse the build"
+    echo "Installing the app and the test tools from $LOCK; llama-cpp-python is built from source the first" \
+      "time (about 9 minutes on 2 cores), later installs reuse that build"
   fi
 else
   "$VPY" -c 'import streamlit' 2>/dev/null || echo "Installing the app's packages from $LOCK (a few minutes)"
 fi
 pip_quiet install -q --require-hashes -r "$LOCK"
 # setuptools comes from the lock too (--no-build-isolation): nothing unlocked is fetched for the build.
-pip_quiet install -q --no-deps --no-build-isolation -e .
+# Its notice on every editable install (folders named like the package shadow it) tells a user nothing.
+PYTHONWARNINGS="ignore:Editable installation" pip_quiet install -q --no-deps --no-build-isolation -e .
 # A dependency added to pyproject.toml without a new lock shows here, not as an ImportError later.
 if ! check="$("$VPY" -m pip check 2>&1)"; then
   echo "$check" >&2
@@ -88,3 +89,7 @@ if ! check="$("$VPY" -m pip check 2>&1)"; then
   exit 1
 fi
 echo "Setup done: $("$VPY" --version), torch $("$VPY" -c 'import torch; print(torch.__version__)'), from $LOCK"
+if [ "$DEV" = 0 ]; then
+  echo "The first start indexes the sample knowledge base (about 3 minutes on 2 cores, once);" \
+    "then open http://localhost:${APP_PORT:-8501}"
+fi

@@ -6,8 +6,11 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 mkdir -p test-artifacts
-.venv/bin/python -m ruff check knowledge courses trainer app_pages tests bench scripts streamlit_app.py
+.venv/bin/python -m ruff check knowledge courses trainer desk sqlstore commands app_pages tests bench scripts streamlit_app.py
 .venv/bin/python -m mypy
+# The architecture's import rules (ARCHITECTURE.md; contracts in pyproject.toml). app_pages is not installed.
+PYTHONPATH=. .venv/bin/lint-imports --no-cache >test-artifacts/import-contracts.txt \
+  || { cat test-artifacts/import-contracts.txt; exit 1; }
 # Known vulnerabilities in the versions the locks pin (see the script for why not plain pip-audit).
 .venv/bin/python scripts/audit_deps.py --json test-artifacts/dependency-audit.json
 .venv/bin/python -m pytest "$@"

@@ -52,9 +52,7 @@ def _project() -> dict:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
-@pytest.mark.parametrize(
-    ("lock", "extras"), [(APP_LOCK, []), (DEV_LOCK, ["dev"])], ids=["app", "dev"]
-)
+@pytest.mark.parametrize(("lock", "extras"), [(APP_LOCK, []), (DEV_LOCK, ["dev"])], ids=["app", "dev"])
 def test_lock_satisfies_every_requirement_of_pyproject(lock, extras):
     project = _project()
     requirements = list(project["dependencies"])
