@@ -12,6 +12,7 @@
 # The locks are for the platform they are compiled on: CPython 3.11 on Linux x86_64.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/pip_noise.sh
 
 ARGS=("$@")
 PY="${PYTHON:-python3.11}"
@@ -23,13 +24,13 @@ if ! "$TOOLS/bin/python" -m pip show -q pip-tools 2>/dev/null \
   echo "Installing $PIP_TOOLS into $TOOLS"
   "$PY" -m venv --clear "$TOOLS"
   "$TOOLS/bin/python" -m pip install -q --upgrade pip "$PIP_TOOLS" 2>&1 \
-    | { grep -v -E "^ *WARNING: Location 'file://[^']*' is ignored: it is neither a file nor a directory\.$" || true; }
+    | drop_mirror_noise
 fi
 
 compile() {
   CUSTOM_COMPILE_COMMAND="scripts/lock.sh" "$TOOLS/bin/pip-compile" --quiet --generate-hashes --allow-unsafe --strip-extras \
     --no-emit-index-url --no-emit-find-links ${ARGS[@]+"${ARGS[@]}"} "$@" pyproject.toml 2>&1 \
-    | { grep -v -E "^ *WARNING: Location 'file://[^']*' is ignored: it is neither a file nor a directory\.$" || true; }
+    | drop_mirror_noise
 }
 mkdir -p requirements
 # One resolution for everything (the test tools share huggingface-hub, langchain-core... with the app), then

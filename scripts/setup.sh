@@ -41,12 +41,10 @@ VPY=.venv/bin/python
 LOCK=requirements/app.txt
 [ "$DEV" = 1 ] && LOCK=requirements/dev.txt
 
-# pip warns about every package the local mirrors (pip's extra-index-url) do not hold: harmless, and pages
-# long on a first install. Only those exact lines are dropped; pip's errors and exit status pass through.
+# pip's stderr without the local mirrors' warnings (scripts/pip_noise.sh); its exit status passes through.
+source scripts/pip_noise.sh
 pip_quiet() {
-  { "$VPY" -m pip "$@" 2>&1 1>&3 3>&- \
-      | { grep -v -E "^ *WARNING: Location 'file://[^']*' is ignored: it is neither a file nor a directory\.$" || true; } >&2 3>&-
-  } 3>&1
+  { "$VPY" -m pip "$@" 2>&1 1>&3 3>&- | drop_mirror_noise >&2 3>&-; } 3>&1
 }
 # The entry of one package (its pin and hashes) from the lock, as a requirements file of its own.
 lock_entry() {
