@@ -59,6 +59,11 @@ LOCKS = sorted((ROOT / "requirements").glob("*.txt"))
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 
 
+def normalise(name: str) -> str:
+    """A package name as PyPI compares names (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def locked(paths: list[Path]) -> dict[str, str]:
     """``name==version`` pins of pip-compile's locks, names normalised as PyPI does (PEP 503)."""
     pins: dict[str, str] = {}
@@ -67,7 +72,7 @@ def locked(paths: list[Path]) -> dict[str, str]:
             match = PIN.match(line)
             if not match:
                 continue
-            name, version = re.sub(r"[-_.]+", "-", match[1]).lower(), match[2]
+            name, version = normalise(match[1]), match[2]
             if pins.setdefault(name, version) != version:
                 raise ValueError(f"{name} is locked at {pins[name]} and at {version}: run scripts/lock.sh")
     return pins

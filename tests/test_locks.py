@@ -30,10 +30,6 @@ def _audit_deps():
 audit_deps = _audit_deps()
 
 
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _entries(lock: Path) -> dict[str, str]:
     """Each pinned package's whole entry (pin line and its continuation lines)."""
     entries: dict[str, str] = {}
@@ -41,7 +37,7 @@ def _entries(lock: Path) -> dict[str, str]:
     for line in lock.read_text(encoding="utf-8").splitlines():
         match = audit_deps.PIN.match(line)
         if match:
-            current = _normal(match[1])
+            current = audit_deps.normalise(match[1])
             entries[current] = ""
         if current and not line.lstrip().startswith("#"):
             entries[current] += line + "\n"
@@ -62,7 +58,7 @@ def test_lock_satisfies_every_requirement_of_pyproject(lock, extras):
     stale = []
     for text in requirements:
         req = Requirement(text)
-        version = pins.get(_normal(req.name))
+        version = pins.get(audit_deps.normalise(req.name))
         if version is None or not req.specifier.contains(version, prereleases=True):
             stale.append(f"{text} (locked: {version})")
     assert not stale, f"{lock.name} does not satisfy pyproject.toml, run scripts/lock.sh: {stale}"
