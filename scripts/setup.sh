@@ -63,8 +63,9 @@ install_entry pip  # the lock's pip (newer than the venv's): it reuses a wheel b
 
 # torch first: the lock pins the CPU build (torch==2.13.0+cpu, from pip's find-links) by its file's hash,
 # so a multi-GB CUDA build can never come in; installing it alone first makes a missing wheel fail early.
-if ! "$VPY" -c 'import torch, sys; sys.exit(torch.__version__ != "2.13.0+cpu")' 2>/dev/null; then
-  echo "Installing torch 2.13.0 (CPU, about 200 MB)"
+TORCH="$(lock_entry torch | sed -n 's/^torch==\([^ ]*\).*/\1/p')"
+if ! "$VPY" -c "import torch, sys; sys.exit(torch.__version__ != '$TORCH')" 2>/dev/null; then
+  echo "Installing torch $TORCH (CPU build, about 200 MB)"
   install_entry torch
 fi
 
