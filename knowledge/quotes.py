@@ -39,6 +39,10 @@ NUMBERING = re.compile(
     r"|[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d+、|问题\d+[：:]|[-*•·]|\[[ xX]?\])\s*)+",
     re.IGNORECASE,
 )
+# A link, up to the first space or full-width character, without its closing punctuation. A line
+# that is a link and labels around it ("Source: https://…", a title followed by where it came
+# from) states nothing a question asks.
+_LINK = re.compile(r"(?:https?://|www\.)[!-~]*[A-Za-z0-9/#=_-]", re.IGNORECASE)
 _CLAUSE = re.compile(r"(?:第[一二三四五六七八九十百零\d]+[条章节]|article\s+\d+|\d+\.\d+\s)", re.IGNORECASE)
 
 
@@ -87,6 +91,15 @@ def _list_end(text: str, spans: list[tuple[int, int]], i: int) -> int | None:
     return j
 
 
+def _source_line(sentence: str) -> bool:
+    """A line that holds a link and, without it, no sentence: where a text came from, not what
+    it says ("Title: … | Source: https://…", "来源：https://…")."""
+    if not _LINK.search(sentence):
+        return False
+    rest = _LINK.sub("", sentence).strip().rstrip("|:：").strip()
+    return not rest.endswith(_SENTENCE_END)
+
+
 def units(text: str, title: str = "", heading: str = "") -> list[Unit]:
     """The sentences of a passage that can be quoted, with what they stand under.
 
@@ -116,7 +129,8 @@ def units(text: str, title: str = "", heading: str = "") -> list[Unit]:
             continue
         introduces = sentence.endswith(_INTRODUCES)
         row = CELL_SEPARATOR in sentence  # a table row says something, however short
-        if len(sentence) < 40 and not sentence.endswith(_SENTENCE_END) and not introduces and not row:  # a heading
+        heading_like = len(sentence) < 40 and not sentence.endswith(_SENTENCE_END) and not introduces and not row
+        if heading_like or _source_line(sentence):
             heading, lead, lead_kind = sentence, "", ""
             continue
         if lead_kind == "list-start":

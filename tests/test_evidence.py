@@ -222,6 +222,23 @@ def test_a_table_row_is_a_quote_and_a_rule_line_is_not():
     assert not any(set(t) <= set("-| ") for t in found)
 
 
+def test_a_line_that_only_says_where_a_text_came_from_is_not_quoted():
+    """A title with its source link is context for what follows, not a statement; a sentence
+    that gives a link is still one."""
+    text = (
+        "Title: Posting schedule | Source: https://example.gov/guides/posting-schedule/\n"
+        "来源：https://example.gov.cn/zhengce/2024/notice.htm\n"
+        "Posts go out before 10 a.m. on working days.\n"
+        "Templates are on the intranet at https://intranet.example.gov/templates.\n"
+    )
+    found = quotable(text)
+    assert [u.text for u in found] == [
+        "Posts go out before 10 a.m. on working days.",
+        "Templates are on the intranet at https://intranet.example.gov/templates.",
+    ]
+    assert "example.gov.cn" in found[0].context
+
+
 def test_quantity_questions_and_quantities():
     from knowledge.evidence import asks_quantity, states_quantity
 
@@ -231,6 +248,12 @@ def test_quantity_questions_and_quantities():
     assert states_quantity("三审三校") and states_quantity("reviewed twice a year")
     # a clause number names a rule, it does not count anything
     assert not states_quantity("第二十七条 应当建立考核评价制度") and not states_quantity("Article 8 sets up a review")
+    # a number written straight before a word that is no unit names something: a hotline, a
+    # document number, a list's numbering
+    assert not states_quantity("市民可拨打12315热线反映问题") and not states_quantity("依照国务院令第588号执行")
+    assert not states_quantity("7.区文旅局推出周末游线路")
+    assert states_quantity("留言10条以上的应当上报") and states_quantity("满意率不低于95%")
+    assert states_quantity("上午8:30开门") and states_quantity("2025年3月1日起施行")
 
 
 def test_a_question_asking_for_a_number_is_not_answered_without_one(small: KnowledgeBase):
