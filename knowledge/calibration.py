@@ -51,7 +51,7 @@ NEAR_MISS_PROBES = 40
 ANSWER_FALSE_RATE = 0.10
 RELATED_FALSE_RATE = 0.50
 META_KEY = "calibration"
-VERSION = 5
+VERSION = 6  # 6: a line that only gives a source link is no longer a unit the probes are made from
 
 Measure = Callable[[str], Features]
 
